@@ -1,0 +1,151 @@
+"""On-disk AOT cache of compiled modules.
+
+Compiling a multi-MB module takes seconds; mapping its compiled artifact with
+``Module.deserialize_file`` takes about a millisecond. Artifacts are keyed by the module's sha256,
+the wasmtime version and the engine-config fingerprint::
+
+    $DATAFLARE_HOME/aot/<wasmtime-version>/<engine-fingerprint>/<sha256>.cwasm
+
+They are written to a temporary file and renamed into place, so readers never see a partial file.
+A file wasmtime refuses (corrupt, truncated, from another version) is recompiled and replaced.
+Within one process, compiled modules are also kept in memory by key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import wasmtime
+
+from dataflare_provider.runtime.engine import EngineConfig, get_engine, wasmtime_version
+from dataflare_provider.settings import aot_cache_dir
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", wasmtime.Module, "wasmtime.component.Component")
+
+
+@dataclass(frozen=True)
+class Compiled(Generic[T]):
+    """A compiled module and how it was obtained."""
+
+    module: T
+    digest: str
+    source: str  # "memory", "disk" or "compiled"
+    seconds: float
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class CompiledCache:
+    """Compile-once cache for core modules (and, through the generic hooks, components)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._memory: dict[tuple[str, str, str], object] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def directory(self) -> Path:
+        return self._directory or aot_cache_dir()
+
+    def path_for(self, digest: str, config: EngineConfig, suffix: str = ".cwasm") -> Path:
+        return self.directory / wasmtime_version() / config.fingerprint() / f"{digest}{suffix}"
+
+    def module(
+        self, wasm: bytes, config: EngineConfig | None = None, *, digest: str | None = None
+    ) -> Compiled[wasmtime.Module]:
+        """Compile ``wasm`` for the shared engine of ``config``, through the cache."""
+        return self._get(
+            wasm,
+            config or EngineConfig(),
+            digest,
+            kind="module",
+            suffix=".cwasm",
+            compile_=lambda engine, data: wasmtime.Module(engine, data),
+            deserialize=wasmtime.Module.deserialize_file,
+        )
+
+    def component(
+        self, wasm: bytes, config: EngineConfig | None = None, *, digest: str | None = None
+    ) -> Compiled[wasmtime.component.Component]:
+        """Same as :meth:`module` for a component-model binary."""
+        from wasmtime.component import Component
+
+        return self._get(
+            wasm,
+            config or EngineConfig(),
+            digest,
+            kind="component",
+            suffix=".ccwasm",
+            compile_=lambda engine, data: Component(engine, data),
+            deserialize=Component.deserialize_file,
+        )
+
+    def _get(
+        self,
+        wasm: bytes,
+        config: EngineConfig,
+        digest: str | None,
+        *,
+        kind: str,
+        suffix: str,
+        compile_: Callable[[wasmtime.Engine, bytes], T],
+        deserialize: Callable[[wasmtime.Engine, str], T],
+    ) -> Compiled[T]:
+        start = time.perf_counter()
+        digest = digest or sha256_hex(wasm)
+        key = (kind, digest, config.fingerprint())
+        cached = self._memory.get(key)
+        if cached is not None:
+            return Compiled(cached, digest, "memory", time.perf_counter() - start)  # type: ignore[arg-type]
+        engine = get_engine(config)
+        path = self.path_for(digest, config, suffix)
+        module: T | None = None
+        source = "disk"
+        if path.exists():
+            try:
+                module = deserialize(engine, str(path))
+            except wasmtime.WasmtimeError as exc:
+                log.warning("AOT cache file %s is unusable (%s); recompiling", path, exc)
+        if module is None:
+            source = "compiled"
+            module = compile_(engine, wasm)
+            self._store(path, module.serialize())
+        with self._lock:
+            self._memory.setdefault(key, module)
+        return Compiled(module, digest, source, time.perf_counter() - start)
+
+    def _store(self, path: Path, data: bytes | bytearray) -> None:
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError as exc:  # a read-only or full disk must not fail the task
+            log.warning("could not write AOT cache file %s: %s", path, exc)
+        finally:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+
+    def clear_memory(self) -> None:
+        """Forget in-process modules (the disk cache stays)."""
+        with self._lock:
+            self._memory.clear()
+
+
+default_cache = CompiledCache()

@@ -1,0 +1,501 @@
+"""``Plugin`` (a compiled, checked module) and ``PluginInstance`` (a running, sandboxed instance).
+
+A :class:`Plugin` is safe to share between threads; each thread makes its own
+:class:`PluginInstance` (a wasmtime store is single-threaded). A typical use::
+
+    plugin = Plugin.from_file("basic-transformer.wasm")
+    with plugin.instantiate({"lowercase": ["name"]}) as inst:
+        for batch in batches:
+            result = inst.process(batch)      # result.output, result.dead_letter
+        tail = inst.finish()
+    print(inst.metrics.format_table())
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import wasmtime
+from wasmtime import _ffi as ffi
+from wasmtime._extern import wrap_extern
+
+from dataflare_provider.errors import (
+    ABIVersionError,
+    DataFlareError,
+    FuelExhaustedError,
+    MemoryLimitError,
+    PluginABIError,
+    PluginConfigError,
+    PluginError,
+    PluginInterrupted,
+    PluginLoadError,
+    PluginSchemaError,
+    PluginStateError,
+    PluginTimeoutError,
+    PluginTrapError,
+)
+from dataflare_provider.runtime import deadline
+from dataflare_provider.runtime.abi import BatchMarshal
+from dataflare_provider.runtime.cache import CompiledCache, default_cache
+from dataflare_provider.runtime.engine import EngineConfig, get_engine
+from dataflare_provider.runtime.host import GUEST_LEVELS, LineLogger, linker_for, sandbox_wasi, set_current
+from dataflare_provider.runtime.lifecycle import Lifecycle, PluginState
+from dataflare_provider.runtime.limits import Limits
+from dataflare_provider.runtime.memory import GuestMemory
+from dataflare_provider.runtime.metrics import PluginMetrics
+from dataflare_provider.runtime.rawcall import GuestCallFailed, GuestFault, RawFunc
+from dataflare_provider.runtime.sandbox import (
+    SUPPORTED_ABI_VERSIONS,
+    check_exports,
+    check_imports,
+)
+
+log = logging.getLogger("dataflare_provider.runtime")
+
+ERROR_COLUMN = "_dataflare_error"
+UNLIMITED_FUEL = 2**63 - 1
+
+STATUS_OK = 0
+STATUS_NONE = 1
+STATUS_PLUGIN_ERROR = -1
+STATUS_BAD_CONFIG = -2
+STATUS_BAD_SCHEMA = -3
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What one call produced: the main output and the rows the plugin marked as errors."""
+
+    output: pa.RecordBatch | None
+    dead_letter: pa.RecordBatch | None = None
+
+    @property
+    def rows_out(self) -> int:
+        return self.output.num_rows if self.output is not None else 0
+
+    @property
+    def rows_error(self) -> int:
+        return self.dead_letter.num_rows if self.dead_letter is not None else 0
+
+
+EMPTY_RESULT = ProcessResult(None, None)
+
+
+def split_dead_letter(batch: pa.RecordBatch) -> ProcessResult:
+    """Route rows with a non-null ``_dataflare_error`` to the dead-letter batch."""
+    idx = batch.schema.get_field_index(ERROR_COLUMN)
+    if idx < 0:
+        return ProcessResult(batch)
+    errors = batch.column(idx)
+    if errors.null_count == len(errors):
+        return ProcessResult(batch.remove_column(idx))
+    bad = pc.is_valid(errors)
+    return ProcessResult(
+        batch.filter(pc.invert(bad)).remove_column(idx),
+        batch.filter(bad),
+    )
+
+
+class Plugin:
+    """A compiled, import-checked ``dataflare-abi 1`` module, shared by all its instances."""
+
+    def __init__(
+        self,
+        wasm: bytes,
+        *,
+        name: str | None = None,
+        limits: Limits | None = None,
+        cache: CompiledCache | None = None,
+    ) -> None:
+        start = time.perf_counter()
+        self.name = name or "plugin"
+        self.limits = limits or Limits()
+        self.size = len(wasm)
+        self._wasm = wasm
+        self._cache = cache or default_cache
+        self._pres: dict[EngineConfig, wasmtime.InstancePre] = {}
+        try:
+            compiled = self._cache.module(wasm, self._engine_config(self.limits))
+        except wasmtime.WasmtimeError as exc:
+            raise PluginLoadError(f"not a valid WebAssembly module: {exc}", plugin=self.name) from None
+        self.digest = compiled.digest
+        self.load_source = compiled.source
+        module = compiled.module
+        check_imports(module, self.name)
+        self.exports = check_exports(module, self.name)
+        self.kind = "processor" if "dataflare_process" in self.exports else "source"
+        self.stateful = "dataflare_finish" in self.exports
+        config = self._engine_config(self.limits)
+        self._pres[config] = linker_for(get_engine(config)).instantiate_pre(module)
+        self.load_time_s = time.perf_counter() - start
+        log.info(
+            "plugin %s: loaded %s (%d bytes, sha256:%s) in %.2f ms from %s",
+            self.name, self.kind, self.size, self.digest[:12], self.load_time_s * 1e3,
+            {"disk": "AOT cache", "memory": "process cache", "compiled": "fresh compile"}[
+                self.load_source
+            ],
+        )  # fmt: skip
+
+    @classmethod
+    def from_file(cls, path: str | Path, **kwargs: Any) -> Plugin:
+        """Load a ``.wasm`` file (name defaults to the file stem)."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PluginLoadError(f"cannot read plugin file: {exc}", path=str(path)) from None
+        kwargs.setdefault("name", path.stem)
+        return cls(data, **kwargs)
+
+    @staticmethod
+    def _engine_config(limits: Limits) -> EngineConfig:
+        return EngineConfig(fuel=limits.fuel is not None)
+
+    def _instance_pre(self, config: EngineConfig) -> wasmtime.InstancePre:
+        pre = self._pres.get(config)
+        if pre is None:
+            module = self._cache.module(self._wasm, config, digest=self.digest).module
+            pre = self._pres[config] = linker_for(get_engine(config)).instantiate_pre(module)
+        return pre
+
+    def instantiate(
+        self,
+        config: Mapping[str, Any] | None = None,
+        *,
+        limits: Limits | dict[str, Any] | None = None,
+        logger: logging.Logger | None = None,
+    ) -> PluginInstance:
+        """A new sandboxed instance, initialised with ``config`` and ready for data."""
+        return PluginInstance(self, config or {}, self.limits.merged(limits), logger or log)
+
+    def __repr__(self) -> str:
+        return f"Plugin({self.name!r}, kind={self.kind}, sha256={self.digest[:12]})"
+
+
+class PluginInstance:
+    """One sandboxed instance of a :class:`Plugin`. Single-threaded; see the module docstring."""
+
+    def __init__(
+        self,
+        plugin: Plugin,
+        config: Mapping[str, Any],
+        limits: Limits,
+        logger: logging.Logger,
+    ) -> None:
+        start = time.perf_counter()
+        self.plugin = plugin
+        self.name = plugin.name
+        self.limits = limits
+        self.logger = logger
+        self.lifecycle = Lifecycle(plugin.name, logger)
+        self.metrics = PluginMetrics(plugin.name, instances=1, load_source=plugin.load_source)
+        self._engine_config = Plugin._engine_config(limits)
+        self._fuel = limits.fuel
+        self._stdout = LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO)
+        self._stderr = LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
+        try:
+            self._instantiate()
+        except DataFlareError as exc:
+            self.lifecycle.to(PluginState.ERROR, exc.message)
+            raise
+        self.metrics.load_time_s = plugin.load_time_s + (time.perf_counter() - start)
+        self.lifecycle.to(PluginState.INITIALIZING)
+        init_start = time.perf_counter()
+        try:
+            self._initialize(config)
+        except DataFlareError as exc:
+            if self.lifecycle.state is not PluginState.ERROR:
+                self.lifecycle.to(PluginState.ERROR, exc.message)
+            raise
+        self.metrics.init_time_s = time.perf_counter() - init_start
+        self.lifecycle.to(PluginState.READY)
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def _instantiate(self) -> None:
+        engine = get_engine(self._engine_config)
+        store = self.store = wasmtime.Store(engine)
+        self.watch = deadline.watch_store(store)
+        if self.limits.memory_bytes is not None:
+            store.set_limits(memory_size=self.limits.memory_bytes)
+        store.set_wasi(sandbox_wasi(self._stdout, self._stderr))
+        if self._fuel is not None:
+            store.set_fuel(self._fuel)
+        try:
+            instance = self.plugin._instance_pre(self._engine_config).instantiate(store)
+        except wasmtime.WasmtimeError as exc:
+            text = str(exc)
+            if "memory" in text and self.limits.memory_bytes is not None:
+                raise MemoryLimitError(
+                    f"cannot instantiate within the memory limit: {text}",
+                    plugin=self.name, memory_limit=self.limits.memory_bytes,
+                ) from None  # fmt: skip
+            raise PluginLoadError(f"instantiation failed: {text}", plugin=self.name) from None
+        self._instance = instance
+        memory = self._export("memory")
+        assert isinstance(memory, wasmtime.Memory)
+        self.mem = GuestMemory(store, memory)
+        fn = {
+            name: RawFunc(store, f, name)
+            for name in self.plugin.exports
+            if isinstance(f := self._export(name), wasmtime.Func)
+        }
+        self._fn_version = fn["dataflare_abi_version"]
+        self._fn_alloc = fn["dataflare_alloc"]
+        self._fn_free = fn["dataflare_free"]
+        self._fn_init = fn["dataflare_init"]
+        self._fn_last_error = fn["dataflare_last_error"]
+        self._fn_process = fn.get("dataflare_process")
+        self._fn_finish = fn.get("dataflare_finish")
+        self._fn_read = fn.get("dataflare_read")
+        self._fn_initialize = fn.get("_initialize")
+        self.marshal = BatchMarshal(
+            self.mem,
+            lambda size, align: self._call(self._fn_alloc, size, align) or 0,
+            lambda ptr, size, align: self._call(self._fn_free, ptr, size, align) and None,
+        )
+
+    def _export(self, name: str) -> Any:
+        item = ffi.wasmtime_extern_t()
+        raw = name.encode()
+        found = ffi.wasmtime_instance_export_get(
+            self.store._context(), ctypes.byref(self._instance._instance), raw, len(raw),
+            ctypes.byref(item),
+        )  # fmt: skip
+        return wrap_extern(item) if found else None
+
+    def _initialize(self, config: Mapping[str, Any]) -> None:
+        if self._fn_initialize is not None:
+            self._call(self._fn_initialize)
+        version = self._call(self._fn_version)
+        if version not in SUPPORTED_ABI_VERSIONS:
+            raise ABIVersionError(
+                f"plugin speaks dataflare-abi {version}; this host supports "
+                + ", ".join(str(v) for v in SUPPORTED_ABI_VERSIONS),
+                plugin=self.name,
+            )
+        try:
+            payload = json.dumps(dict(config), separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc:
+            raise PluginConfigError(f"config is not JSON-serialisable: {exc}", plugin=self.name) from None
+        size = max(len(payload), 1)
+        ptr = (self._call(self._fn_alloc, size, 1) or 0) & 0xFFFFFFFF
+        if ptr == 0:
+            raise self._memory_error("dataflare_alloc for the config failed")
+        self.mem.write(ptr, payload)
+        status = self._call(self._fn_init, ptr, len(payload))
+        self._call(self._fn_free, ptr, size, 1)
+        self._check_status(status, "dataflare_init")
+
+    # -- guest calls --------------------------------------------------------------------------
+
+    def _call(self, fn: RawFunc, *args: int) -> int | None:
+        set_current(self)
+        watch = self.watch
+        watch.arm(self.limits.timeout_s)
+        fuel = self._fuel
+        if fuel is not None:
+            self.store.set_fuel(fuel)
+        try:
+            return fn(*args)
+        except GuestCallFailed as exc:
+            raise self._fault(exc.fault, fn.name) from None
+        finally:
+            watch.disarm()
+            set_current(None)
+            self.mem.refresh()
+            if fuel is not None:
+                self.metrics.fuel_consumed += fuel - self.store.get_fuel()
+
+    def _fault(self, fault: GuestFault, func: str) -> DataFlareError:
+        """Turn a trap into the right error class and move the instance to Error."""
+        ctx: dict[str, Any] = {"plugin": self.name, "call": func}
+        err: DataFlareError
+        if self.watch.reason == deadline.TIMED_OUT:
+            err = PluginTimeoutError(
+                f"{func} ran past its {self.limits.timeout_s:g} s timeout", **ctx
+            )
+        elif self.watch.reason == deadline.INTERRUPTED:
+            err = PluginInterrupted(f"{func} was interrupted", **ctx)
+        elif fault.trap_code is wasmtime.TrapCode.OUT_OF_FUEL:
+            err = FuelExhaustedError(f"{func} used up its fuel budget of {self._fuel:,}", **ctx)
+        elif self._near_memory_limit():
+            err = self._memory_error(f"{func} trapped at the memory limit: {fault.message}")
+        else:
+            err = PluginTrapError(f"{func} trapped: {fault.message.splitlines()[0]}", **ctx)
+        if self.lifecycle.state is not PluginState.ERROR:
+            self.lifecycle.to(PluginState.ERROR, err.message)
+        return err
+
+    def _near_memory_limit(self) -> bool:
+        limit = self.limits.memory_bytes
+        return limit is not None and self.mem.size + 65536 > limit
+
+    def _memory_error(self, message: str) -> MemoryLimitError:
+        return MemoryLimitError(
+            message, plugin=self.name, memory_limit=self.limits.memory_bytes,
+            memory_size=self.mem.size,
+        )  # fmt: skip
+
+    def _check_status(self, status: int | None, func: str) -> bool:
+        """True for output, False for none; raises for errors."""
+        if status == STATUS_OK:
+            return True
+        if status == STATUS_NONE:
+            return False
+        ctx = {"plugin": self.name, "call": func}
+        if status is not None and status < 0:
+            self.marshal.clear_output()
+            self._call(self._fn_last_error, self.marshal.error_slot)
+            message = self.marshal.read_error()
+            if status == STATUS_BAD_CONFIG:
+                raise PluginConfigError(f"plugin refused its config: {message}", **ctx)
+            if status == STATUS_BAD_SCHEMA:
+                raise PluginSchemaError(f"plugin refused the input schema: {message}", **ctx)
+            if self._near_memory_limit():
+                raise self._memory_error(f"{func} failed at the memory limit: {message}")
+            raise PluginError(f"{func} failed: {message}", status=status, **ctx)
+        raise PluginABIError(f"{func} returned unknown status {status}", **ctx)
+
+    def _result(self, status: int | None, func: str) -> ProcessResult:
+        if not self._check_status(status, func):
+            return EMPTY_RESULT
+        try:
+            batch = self.marshal.read_batch(self.marshal.out_schema, self.marshal.out_array)
+        except PluginABIError as exc:
+            exc.context.setdefault("plugin", self.name)
+            raise
+        return split_dead_letter(batch)
+
+    # -- data ---------------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        state = self.lifecycle.state
+        if state is not PluginState.READY:
+            self.lifecycle.require(PluginState.READY)
+        self.lifecycle.state = PluginState.PROCESSING
+
+    def _end(self) -> None:
+        if self.lifecycle.state is PluginState.PROCESSING:
+            self.lifecycle.state = PluginState.READY
+
+    def process(self, batch: pa.RecordBatch) -> ProcessResult:
+        """Run one batch through ``dataflare_process``."""
+        if self._fn_process is None:
+            raise _not_supported(self, "is a source; it has no dataflare_process")
+        self._begin()
+        start = time.perf_counter()
+        try:
+            in_schema, in_array = self.marshal.write_batch(batch)
+            self.marshal.clear_output()
+            status = self._call(
+                self._fn_process, in_schema, in_array, self.marshal.out_schema, self.marshal.out_array
+            )
+            result = self._result(status, "dataflare_process")
+        finally:
+            self._end()
+        self.metrics.record_batch(
+            time.perf_counter() - start, batch.num_rows, result.rows_out, result.rows_error
+        )
+        self.metrics.memory_usage_bytes = self.mem.high_water
+        return result
+
+    def finish(self) -> ProcessResult:
+        """End of stream: let a stateful plugin emit what it holds (no-op without the export)."""
+        if self._fn_finish is None:
+            return EMPTY_RESULT
+        self._begin()
+        start = time.perf_counter()
+        try:
+            self.marshal.clear_output()
+            status = self._call(self._fn_finish, self.marshal.out_schema, self.marshal.out_array)
+            result = self._result(status, "dataflare_finish")
+        finally:
+            self._end()
+        if result.output is not None or result.dead_letter is not None:
+            self.metrics.record_batch(time.perf_counter() - start, 0, result.rows_out, result.rows_error)
+        return result
+
+    def read(self, max_rows: int = 65536) -> ProcessResult | None:
+        """Source plugins: the next batch, or ``None`` at end of stream."""
+        if self._fn_read is None:
+            raise _not_supported(self, "is not a source; it has no dataflare_read")
+        self._begin()
+        start = time.perf_counter()
+        try:
+            self.marshal.clear_output()
+            status = self._call(
+                self._fn_read, max_rows, self.marshal.out_schema, self.marshal.out_array
+            )
+            result = None if status == STATUS_NONE else self._result(status, "dataflare_read")
+        finally:
+            self._end()
+        if result is not None:
+            self.metrics.record_batch(time.perf_counter() - start, 0, result.rows_out, result.rows_error)
+        return result
+
+    # -- control ------------------------------------------------------------------------------
+
+    def interrupt(self) -> None:
+        """Make the running guest call (if any) trap with :class:`PluginInterrupted`.
+
+        Safe to call from another thread (e.g. Airflow's ``on_kill``).
+        """
+        self.watch.interrupt()
+
+    def pause(self) -> None:
+        self.lifecycle.to(PluginState.PAUSED)
+
+    def resume(self) -> None:
+        self.lifecycle.to(PluginState.READY)
+
+    @property
+    def state(self) -> PluginState:
+        return self.lifecycle.state
+
+    def close(self) -> None:
+        """Stop the instance and release its store."""
+        if self.lifecycle.state in (PluginState.STOPPED,):
+            return
+        if self.lifecycle.state is not PluginState.STOPPING:
+            self.lifecycle.to(PluginState.STOPPING)
+        self._stdout.flush()
+        self._stderr.flush()
+        self.metrics.memory_usage_bytes = max(self.metrics.memory_usage_bytes, self.mem.high_water)
+        self.lifecycle.to(PluginState.STOPPED)
+
+    def __enter__(self) -> PluginInstance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- HostContext --------------------------------------------------------------------------
+
+    def guest_bytes(self, ptr: int, length: int) -> bytes | None:
+        self.mem.refresh()
+        if ptr + length > self.mem.size:
+            return None
+        return bytes(self.mem.view[ptr : ptr + length])
+
+    def guest_log(self, level: int, message: str) -> None:
+        self.logger.log(GUEST_LEVELS.get(level, logging.INFO), "[%s] %s", self.name, message)
+
+    def guest_counter(self, name: str, value: int) -> None:
+        self.metrics.counter_add(name, value)
+
+    def guest_histogram(self, name: str, value: float) -> None:
+        self.metrics.histogram_record(name, value)
+
+
+def _not_supported(inst: PluginInstance, what: str) -> PluginStateError:
+    return PluginStateError(f"plugin {inst.name} {what}", plugin=inst.name)
