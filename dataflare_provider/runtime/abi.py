@@ -41,8 +41,12 @@ FLAG_NULLABLE = 2
 MAX_COLUMNS = 4096
 MAX_LENGTH = 1 << 31
 
-_SCHEMA = struct.Struct("<III4xqqIIII")  # format name metadata flags n_children children dict release private
-_ARRAY = struct.Struct("<qqqqqIIIII4x")  # length nulls offset n_buffers n_children buffers children ...
+_SCHEMA = struct.Struct(
+    "<III4xqqIIII"
+)  # format name metadata flags n_children children dict release private
+_ARRAY = struct.Struct(
+    "<qqqqqIIIII4x"
+)  # length nulls offset n_buffers n_children buffers children ...
 _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _I64 = struct.Struct("<q")
@@ -268,8 +272,8 @@ class BatchMarshal:
             raise PluginABIError(f"output schema format is {fmt!r}, expected b'+s' (a struct)")
         if not 0 <= n_cols <= MAX_COLUMNS:
             raise PluginABIError(f"output schema n_children is {n_cols}")
-        length, _nulls, offset, _nb, n_arr_children, _bufs, arr_children_p, *_ = (
-            _ARRAY.unpack_from(mem.view, array_addr)
+        length, _nulls, offset, _nb, n_arr_children, _bufs, arr_children_p, *_ = _ARRAY.unpack_from(
+            mem.view, array_addr
         )
         if not 0 <= length < MAX_LENGTH:
             raise PluginABIError(f"output array length is {length}")
@@ -291,7 +295,9 @@ class BatchMarshal:
             arrays.append(arr)
         return pa.RecordBatch.from_arrays(arrays, names=names)
 
-    def _read_column(self, i: int, schema_addr: int, array_addr: int, length: int) -> tuple[str, pa.Array]:
+    def _read_column(
+        self, i: int, schema_addr: int, array_addr: int, length: int
+    ) -> tuple[str, pa.Array]:
         mem = self.mem
         where = f"output column #{i}"
         mem.check(schema_addr, SCHEMA_SIZE, f"{where} schema struct")
@@ -386,7 +392,8 @@ _EMPTY = pa.py_buffer(bytes(16))  # stands in for buffers Arrow left out of empt
 
 
 def _address(buf: pa.Buffer | None, byte_offset: int = 0) -> int:
-    return (buf.address + byte_offset) if buf is not None else _EMPTY.address
+    address: int = (buf if buf is not None else _EMPTY).address
+    return address + byte_offset if buf is not None else address
 
 
 def _plan_column(arr: pa.Array, spec: TypeSpec) -> tuple[list[_Copy], int]:
@@ -412,7 +419,7 @@ def _plan_column(arr: pa.Array, spec: TypeSpec) -> tuple[list[_Copy], int]:
     else:
         w = spec.width
         offsets, data = bufs[1], bufs[2]
-        if offsets is None or n == 0 and offsets.size < (o + 1) * w:  # an empty array
+        if offsets is None or (n == 0 and offsets.size < (o + 1) * w):  # an empty array
             return [copies[0], _Copy(_EMPTY.address, w), _Copy(_EMPTY.address, 0)], 0
         unpack = _I32 if w == 4 else _I64
         first = unpack.unpack_from(offsets, start * w)[0]

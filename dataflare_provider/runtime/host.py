@@ -9,6 +9,8 @@ time), so instantiation needs no per-instance linker.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import threading
 from typing import Protocol
 
@@ -125,9 +127,53 @@ class LineLogger:
             self(b"\n")
 
 
-def sandbox_wasi(stdout: LineLogger, stderr: LineLogger) -> wasmtime.WasiConfig:
+class OutputCapture:
+    """A guest output stream (stdout or stderr) captured through an unlinked temporary file.
+
+    wasmtime-py can also call a Python function for guest output, but it does so from a tokio
+    worker thread, and such a thread is killed mid-Rust-frame when the interpreter exits (an abort
+    with "panic in a function that cannot unwind"). A file needs no callback: the host reads what
+    was appended after each guest call (one ``fstat`` when nothing was written).
+    """
+
+    def __init__(self, lines: LineLogger) -> None:
+        self._lines = lines
+        fd, self.path = tempfile.mkstemp(prefix="dataflare-guest-", suffix=".log")
+        self._fd: int | None = fd
+        self._pos = 0
+
+    def attached(self) -> None:
+        """Call once wasmtime has opened the file: it is unlinked, only the fds remain."""
+        os.unlink(self.path)
+
+    def poll(self) -> None:
+        """Log whatever the guest wrote since the last poll."""
+        fd = self._fd
+        if fd is None:
+            return
+        size = os.fstat(fd).st_size
+        if size > self._pos:
+            data = os.pread(fd, min(size - self._pos, 16 * MAX_MESSAGE), self._pos)
+            self._pos += len(data)
+            self._lines(data)
+
+    def close(self) -> None:
+        self.poll()
+        self._lines.flush()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+
+
+def sandbox_wasi(stdout: OutputCapture, stderr: OutputCapture) -> wasmtime.WasiConfig:
     """A WASI context with no files, no environment, no arguments; output goes to the log."""
     wasi = wasmtime.WasiConfig()
-    wasi.stdout_custom = stdout
-    wasi.stderr_custom = stderr
+    wasi.stdout_file = stdout.path
+    wasi.stderr_file = stderr.path
+    stdout.attached()
+    stderr.attached()
     return wasi

@@ -56,14 +56,17 @@ class Lifecycle:
         """Move to ``new``; returns the seconds spent in the previous state."""
         old = self.state
         if new not in _ALLOWED[old]:
-            raise PluginStateError(f"plugin {self.name}: cannot go from {old} to {new}", reason=reason)
+            raise PluginStateError(
+                f"plugin {self.name}: cannot go from {old} to {new}", reason=reason
+            )
         now = time.perf_counter()
         spent = now - self._since
         self.state, self._since = new, now
         if new is PluginState.ERROR:
             self.error = reason
-            self.logger.error("plugin %s: %s -> Error(%s) after %.1f ms", self.name, old, reason,
-                              spent * 1e3)
+            self.logger.error(
+                "plugin %s: %s -> Error(%s) after %.1f ms", self.name, old, reason, spent * 1e3
+            )
         elif not {old, new} <= {PluginState.READY, PluginState.PROCESSING}:
             self.logger.info("plugin %s: %s -> %s (%.1f ms)", self.name, old, new, spent * 1e3)
         return spent

@@ -50,8 +50,13 @@ class GuestMemory:
             else:
                 self.view = memoryview(bytearray())
 
-    def check(self, addr: int, length: int, what: str) -> None:
-        """Raise :class:`PluginABIError` unless ``[addr, addr + length)`` lies in memory."""
+    def check(self, addr: int, length: int, what: str, *, nullable: bool = False) -> None:
+        """Raise :class:`PluginABIError` unless ``[addr, addr + length)`` lies in memory.
+
+        Address 0 is valid wasm memory but a null pointer in C: refused unless ``nullable``.
+        """
+        if addr == 0 and not nullable and length:
+            raise PluginABIError(f"{what}: null pointer")
         if addr < 0 or length < 0 or addr + length > self.size:
             raise PluginABIError(
                 f"{what}: [{addr:#x}, +{length}) is outside linear memory ({self.size:#x} bytes)"

@@ -133,7 +133,10 @@ class PluginMetrics:
             ("load time", f"{s['load_time_ms']:.2f} ms ({self.load_source})"),
             ("init time", f"{s['init_time_ms']:.2f} ms"),
             ("batches", f"{self.batches:,}"),
-            ("rows in / out / error", f"{self.rows_in:,} / {self.rows_out:,} / {self.rows_error:,}"),
+            (
+                "rows in / out / error",
+                f"{self.rows_in:,} / {self.rows_out:,} / {self.rows_error:,}",
+            ),
             ("error rate", f"{self.error_rate:.4%}"),
             ("avg / p99 batch", f"{s['avg_batch_ms']:.3f} / {s['p99_batch_ms']:.3f} ms"),
             ("throughput", f"{self.throughput_rows_s:,.0f} rows/s"),
@@ -145,7 +148,9 @@ class PluginMetrics:
         for k, v in sorted(self.counters.items()):
             rows.append((f"{self.plugin}.{k}", f"{v:,}"))
         for k, h in sorted(s.get("histograms", {}).items()):
-            rows.append((f"{self.plugin}.{k}", f"n={h['count']} mean={h['mean']:.4g} p99={h['p99']:.4g}"))
+            rows.append(
+                (f"{self.plugin}.{k}", f"n={h['count']} mean={h['mean']:.4g} p99={h['p99']:.4g}")
+            )
         return rows
 
     def format_table(self) -> str:

@@ -47,7 +47,14 @@ from dataflare_provider.runtime import deadline
 from dataflare_provider.runtime.abi import BatchMarshal
 from dataflare_provider.runtime.cache import CompiledCache, default_cache
 from dataflare_provider.runtime.engine import EngineConfig, get_engine
-from dataflare_provider.runtime.host import GUEST_LEVELS, LineLogger, linker_for, sandbox_wasi, set_current
+from dataflare_provider.runtime.host import (
+    GUEST_LEVELS,
+    LineLogger,
+    OutputCapture,
+    linker_for,
+    sandbox_wasi,
+    set_current,
+)
 from dataflare_provider.runtime.lifecycle import Lifecycle, PluginState
 from dataflare_provider.runtime.limits import Limits
 from dataflare_provider.runtime.memory import GuestMemory
@@ -126,7 +133,9 @@ class Plugin:
         try:
             compiled = self._cache.module(wasm, self._engine_config(self.limits))
         except wasmtime.WasmtimeError as exc:
-            raise PluginLoadError(f"not a valid WebAssembly module: {exc}", plugin=self.name) from None
+            raise PluginLoadError(
+                f"not a valid WebAssembly module: {exc}", plugin=self.name
+            ) from None
         self.digest = compiled.digest
         self.load_source = compiled.source
         module = compiled.module
@@ -200,8 +209,10 @@ class PluginInstance:
         self.metrics = PluginMetrics(plugin.name, instances=1, load_source=plugin.load_source)
         self._engine_config = Plugin._engine_config(limits)
         self._fuel = limits.fuel
-        self._stdout = LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO)
-        self._stderr = LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
+        self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
+        self._stderr = OutputCapture(
+            LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
+        )
         try:
             self._instantiate()
         except DataFlareError as exc:
@@ -258,11 +269,13 @@ class PluginInstance:
         self._fn_finish = fn.get("dataflare_finish")
         self._fn_read = fn.get("dataflare_read")
         self._fn_initialize = fn.get("_initialize")
-        self.marshal = BatchMarshal(
-            self.mem,
-            lambda size, align: self._call(self._fn_alloc, size, align) or 0,
-            lambda ptr, size, align: self._call(self._fn_free, ptr, size, align) and None,
-        )
+        self.marshal = BatchMarshal(self.mem, self._guest_alloc, self._guest_free)
+
+    def _guest_alloc(self, size: int, align: int) -> int:
+        return self._call(self._fn_alloc, size, align) or 0
+
+    def _guest_free(self, ptr: int, size: int, align: int) -> None:
+        self._call(self._fn_free, ptr, size, align)
 
     def _export(self, name: str) -> Any:
         item = ffi.wasmtime_extern_t()
@@ -286,7 +299,9 @@ class PluginInstance:
         try:
             payload = json.dumps(dict(config), separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:
-            raise PluginConfigError(f"config is not JSON-serialisable: {exc}", plugin=self.name) from None
+            raise PluginConfigError(
+                f"config is not JSON-serialisable: {exc}", plugin=self.name
+            ) from None
         size = max(len(payload), 1)
         ptr = (self._call(self._fn_alloc, size, 1) or 0) & 0xFFFFFFFF
         if ptr == 0:
@@ -313,11 +328,14 @@ class PluginInstance:
             watch.disarm()
             set_current(None)
             self.mem.refresh()
+            self._stdout.poll()
+            self._stderr.poll()
             if fuel is not None:
                 self.metrics.fuel_consumed += fuel - self.store.get_fuel()
 
     def _fault(self, fault: GuestFault, func: str) -> DataFlareError:
         """Turn a trap into the right error class and move the instance to Error."""
+        self.mem.refresh()
         ctx: dict[str, Any] = {"plugin": self.name, "call": func}
         err: DataFlareError
         if self.watch.reason == deadline.TIMED_OUT:
@@ -331,14 +349,23 @@ class PluginInstance:
         elif self._near_memory_limit():
             err = self._memory_error(f"{func} trapped at the memory limit: {fault.message}")
         else:
-            err = PluginTrapError(f"{func} trapped: {fault.message.splitlines()[0]}", **ctx)
+            err = PluginTrapError(f"{func} trapped: {_trap_summary(fault)}", **ctx)
         if self.lifecycle.state is not PluginState.ERROR:
             self.lifecycle.to(PluginState.ERROR, err.message)
         return err
 
     def _near_memory_limit(self) -> bool:
+        """Whether a failure is best explained by the memory cap.
+
+        wasmtime does not report a refused ``memory.grow`` to the embedder; the guest just sees -1
+        and fails later. So a failure counts as a memory-limit failure when linear memory is within
+        the last quarter (or last 16 MiB) of the cap.
+        """
         limit = self.limits.memory_bytes
-        return limit is not None and self.mem.size + 65536 > limit
+        if limit is None:
+            return False
+        size = self.mem.size
+        return size > 0.75 * limit or size + 16 * 2**20 > limit
 
     def _memory_error(self, message: str) -> MemoryLimitError:
         return MemoryLimitError(
@@ -398,7 +425,11 @@ class PluginInstance:
             in_schema, in_array = self.marshal.write_batch(batch)
             self.marshal.clear_output()
             status = self._call(
-                self._fn_process, in_schema, in_array, self.marshal.out_schema, self.marshal.out_array
+                self._fn_process,
+                in_schema,
+                in_array,
+                self.marshal.out_schema,
+                self.marshal.out_array,
             )
             result = self._result(status, "dataflare_process")
         finally:
@@ -422,7 +453,9 @@ class PluginInstance:
         finally:
             self._end()
         if result.output is not None or result.dead_letter is not None:
-            self.metrics.record_batch(time.perf_counter() - start, 0, result.rows_out, result.rows_error)
+            self.metrics.record_batch(
+                time.perf_counter() - start, 0, result.rows_out, result.rows_error
+            )
         return result
 
     def read(self, max_rows: int = 65536) -> ProcessResult | None:
@@ -440,7 +473,9 @@ class PluginInstance:
         finally:
             self._end()
         if result is not None:
-            self.metrics.record_batch(time.perf_counter() - start, 0, result.rows_out, result.rows_error)
+            self.metrics.record_batch(
+                time.perf_counter() - start, 0, result.rows_out, result.rows_error
+            )
         return result
 
     # -- control ------------------------------------------------------------------------------
@@ -468,8 +503,8 @@ class PluginInstance:
             return
         if self.lifecycle.state is not PluginState.STOPPING:
             self.lifecycle.to(PluginState.STOPPING)
-        self._stdout.flush()
-        self._stderr.flush()
+        self._stdout.close()
+        self._stderr.close()
         self.metrics.memory_usage_bytes = max(self.metrics.memory_usage_bytes, self.mem.high_water)
         self.lifecycle.to(PluginState.STOPPED)
 
@@ -495,6 +530,18 @@ class PluginInstance:
 
     def guest_histogram(self, name: str, value: float) -> None:
         self.metrics.histogram_record(name, value)
+
+
+def _trap_summary(fault: GuestFault) -> str:
+    """``"wasm `unreachable` instruction executed (at <wasm function 13>)"`` from a trap message."""
+    lines = [ln.strip() for ln in fault.message.splitlines() if ln.strip()]
+    cause = next(
+        (ln for ln in reversed(lines) if ln.startswith("wasm trap:")), lines[-1] if lines else ""
+    )
+    cause = cause.removeprefix("wasm trap:").strip()
+    frame = next((ln for ln in lines if ln[:1].isdigit()), "")
+    where = frame.split(" - ", 1)[1] if " - " in frame else ""
+    return f"{cause} (at {where})" if where else cause or str(fault.trap_code)
 
 
 def _not_supported(inst: PluginInstance, what: str) -> PluginStateError:

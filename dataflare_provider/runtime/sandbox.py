@@ -155,7 +155,9 @@ def export_violations(exports: dict[str, str | None]) -> list[str]:
     if "memory" in exports and exports["memory"] is not None:
         problems.append("export 'memory' is not a memory")
     if "dataflare_process" not in exports and "dataflare_read" not in exports:
-        problems.append("missing export 'dataflare_process' (processor) or 'dataflare_read' (source)")
+        problems.append(
+            "missing export 'dataflare_process' (processor) or 'dataflare_read' (source)"
+        )
     return problems
 
 

@@ -1,0 +1,118 @@
+"""Run a plugin over a stream of batches on N threads, one instance per thread, in order.
+
+ctypes releases the GIL while guest code runs (and during ``memmove``), so N instances give real
+multi-core throughput. Results come back in input order; at most ``2 * workers`` batches are in
+flight, so memory stays bounded however long the stream is. Stateful plugins (those exporting
+``dataflare_finish``) always run on one instance: their state cannot be split.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pyarrow as pa
+
+from dataflare_provider.runtime.limits import Limits
+from dataflare_provider.runtime.metrics import PluginMetrics
+from dataflare_provider.runtime.plugin import Plugin, PluginInstance, ProcessResult
+
+log = logging.getLogger("dataflare_provider.runtime")
+
+
+class InstancePool:
+    """``workers`` instances of one plugin sharing the work of one stream."""
+
+    def __init__(
+        self,
+        plugin: Plugin,
+        config: Mapping[str, Any] | None = None,
+        *,
+        workers: int = 1,
+        limits: Limits | dict[str, Any] | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        if plugin.stateful and workers > 1:
+            (logger or log).warning(
+                "plugin %s is stateful (exports dataflare_finish): running 1 instance, not %d",
+                plugin.name, workers,
+            )  # fmt: skip
+            workers = 1
+        self.plugin = plugin
+        self.workers = workers
+        self.instances: list[PluginInstance] = []
+        try:
+            for _ in range(workers):
+                self.instances.append(plugin.instantiate(config, limits=limits, logger=logger))
+        except BaseException:
+            self.close()
+            raise
+        self._free: queue.SimpleQueue[PluginInstance] = queue.SimpleQueue()
+        for inst in self.instances:
+            self._free.put(inst)
+
+    def _run(self, batch: pa.RecordBatch) -> ProcessResult:
+        inst = self._free.get()
+        try:
+            return inst.process(batch)
+        finally:
+            self._free.put(inst)
+
+    def map(self, batches: Iterable[pa.RecordBatch]) -> Iterator[ProcessResult]:
+        """Process ``batches``; yields one result per input batch, in input order."""
+        if self.workers == 1:
+            inst = self.instances[0]
+            for batch in batches:
+                yield inst.process(batch)
+            return
+        window: deque[Future[ProcessResult]] = deque()
+        with ThreadPoolExecutor(
+            self.workers, thread_name_prefix=f"dataflare-{self.plugin.name}"
+        ) as ex:
+            try:
+                for batch in batches:
+                    window.append(ex.submit(self._run, batch))
+                    if len(window) >= 2 * self.workers:
+                        yield window.popleft().result()
+                while window:
+                    yield window.popleft().result()
+            finally:
+                for fut in window:
+                    fut.cancel()
+
+    def finish(self) -> list[ProcessResult]:
+        """End of stream on every instance; the non-empty results."""
+        results = [inst.finish() for inst in self.instances]
+        return [r for r in results if r.output is not None or r.dead_letter is not None]
+
+    def interrupt(self) -> None:
+        """Interrupt every instance's running call (thread-safe)."""
+        for inst in self.instances:
+            inst.interrupt()
+
+    @property
+    def metrics(self) -> PluginMetrics:
+        """Metrics merged over the instances."""
+        merged = PluginMetrics(self.plugin.name, load_source=self.plugin.load_source)
+        for inst in self.instances:
+            inst.metrics.memory_usage_bytes = max(
+                inst.metrics.memory_usage_bytes, inst.mem.high_water
+            )
+            merged.merge(inst.metrics)
+        return merged
+
+    def close(self) -> None:
+        for inst in self.instances:
+            inst.close()
+
+    def __enter__(self) -> InstancePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Guest toolchains: compile plugin sources to ``.wasm`` (C now; Rust, Go, AssemblyScript, Python)."""
