@@ -143,7 +143,8 @@ def lower_records(cols: RecordColumns) -> LoweredRecords:
 
 def _view(lo: int, hi: int) -> U8:
     """A uint8 view of process memory ``[lo, hi)``; only indexed bytes are ever read."""
-    return np.frombuffer((ctypes.c_uint8 * max(hi - lo, 1)).from_address(lo), np.uint8)
+    buf = memoryview((ctypes.c_uint8 * max(hi - lo, 1)).from_address(lo)).cast("B")
+    return np.frombuffer(buf, np.uint8)
 
 
 def read_u64(addrs: np.ndarray) -> U64:
