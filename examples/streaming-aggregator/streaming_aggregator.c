@@ -8,13 +8,15 @@
  */
 #include "dataflare.h"
 
-typedef struct group {
+typedef struct group { /* 32 bytes */
   uint64_t hash;
-  uint64_t key_off; /* into key_pool */
-  uint64_t key_len;
+  uint32_t key_off; /* into key_pool (wasm32: linear memory is below 4 GiB) */
+  uint32_t key_len;
   int64_t count;
-  int64_t isum;     /* integer sums (wrapping) */
-  double fsum;      /* float sums */
+  union {
+    int64_t isum;   /* integer sums (wrapping) */
+    double fsum;    /* float sums */
+  };
 } group;
 
 static const char *group_by, *sum_col;
@@ -22,7 +24,7 @@ static const char *group_by, *sum_col;
 static group *groups;
 static int64_t n_groups, groups_cap;
 static uint8_t *key_pool;
-static uint64_t pool_len, pool_cap;
+static uint32_t pool_len, pool_cap;
 static uint32_t *table; /* group index + 1; 0 = empty */
 static uint64_t table_cap;  /* power of two */
 static int64_t null_group = -1;
@@ -45,7 +47,8 @@ static void reset_state(void) {
   key_pool = NULL;
   table = NULL;
   n_groups = groups_cap = 0;
-  pool_len = pool_cap = table_cap = 0;
+  pool_len = pool_cap = 0;
+  table_cap = 0;
   null_group = -1;
   sum_kind = 0;
 }
@@ -105,18 +108,24 @@ static int64_t new_group(uint64_t hash, const uint8_t *key, size_t len) {
     groups = (group *)xrealloc(groups, (size_t)groups_cap * sizeof *groups);
   }
   if (pool_cap - pool_len < len) {
-    while (pool_cap - pool_len < len) pool_cap = pool_cap ? pool_cap * 2 : 4096;
-    key_pool = (uint8_t *)xrealloc(key_pool, pool_cap);
+    size_t cap = pool_cap ? pool_cap : 4096;
+    while (cap - pool_len < len) cap *= 2;
+    if (cap > UINT32_MAX) {
+      df_log_error("streaming-aggregator: more than 4 GiB of group keys");
+      __builtin_trap();
+    }
+    key_pool = (uint8_t *)xrealloc(key_pool, cap);
+    pool_cap = (uint32_t)cap;
   }
   if (len) memcpy(key_pool + pool_len, key, len);
   group *g = &groups[n_groups];
   g->hash = hash;
   g->key_off = pool_len;
-  g->key_len = len;
+  g->key_len = (uint32_t)len;
   g->count = 0;
-  g->isum = 0;
-  g->fsum = 0.0;
-  pool_len += len;
+  if (sum_kind == 2) g->fsum = 0.0;
+  else g->isum = 0;
+  pool_len += (uint32_t)len;
   return n_groups++;
 }
 
