@@ -35,6 +35,10 @@ class PluginNotFoundError(RegistryError):
     """404: no such repository, tag, manifest or blob (or no version matches a range)."""
 
 
+class VersionExistsError(RegistryError):
+    """Publishing a version that already exists with different content (versions are immutable)."""
+
+
 class DigestMismatchError(PermanentError):
     """Content did not hash to the digest it was addressed by (tampered or corrupted)."""
 

@@ -78,6 +78,13 @@ class Transaction:
     store: LocalStore
     staged: dict[str, Path] = field(default_factory=dict)
     tags: list[tuple[str, str, Descriptor]] = field(default_factory=list)
+    scratch: list[Path] = field(default_factory=list)
+
+    def tmp_file(self) -> Path:
+        """A staging file for a streamed download; removed when the transaction ends."""
+        path = self.store._tmp_path()
+        self.scratch.append(path)
+        return path
 
     def add_blob(self, data: bytes, expected: str | None = None, what: str = "blob") -> str:
         """Stage ``data``; verify it against ``expected`` when given. Returns its digest."""
@@ -193,7 +200,9 @@ class LocalStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise PluginNotFoundError(f"{what} {digest} is not in the local store {self.root}")
+            raise PluginNotFoundError(
+                f"{what} {digest} is not in the local store {self.root}"
+            ) from None
         check_digest(data, digest, f"{what} in the local store ({path})")
         return data
 
@@ -245,7 +254,7 @@ class LocalStore:
                         manifests.append(entry)
                     self._write_index(manifests)
         finally:
-            for src in tx.staged.values():
+            for src in [*tx.staged.values(), *tx.scratch]:
                 src.unlink(missing_ok=True)
 
     # --- queries ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class PluginManifest(BaseModel):
     version: str = Field(description="Semantic version MAJOR.MINOR.PATCH[-PRERELEASE]")
     kind: Kind = Field(description="processor (batch -> batch), source or sink")
     abi: Literal["dataflare-abi 1", "dataflare:core@1.0.0"] = Field(
-        ABI_CORE_1, description="Core-module ABI or the component world"
+        "dataflare-abi 1", description="Core-module ABI or the component world"
     )
     description: str = ""
     license: str | None = Field(None, description="SPDX license expression")

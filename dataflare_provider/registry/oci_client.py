@@ -283,7 +283,8 @@ class OCIClient:
         )
         if resp.status_code == 404:
             return None
-        return resp.headers.get("Docker-Content-Digest")
+        found = resp.headers.get("Docker-Content-Digest")
+        return str(found) if found else None
 
     def put_manifest(
         self, repository: str, reference: str, raw: bytes, media_type: str = MEDIA_OCI_MANIFEST
