@@ -17,6 +17,8 @@ that point at the very input buffers are recognised and replaced by the original
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +53,15 @@ _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _I64 = struct.Struct("<q")
 _ZERO_OUT = bytes(ERROR_SLOT + 8)
+
+
+@functools.cache
+def _u32s(n: int) -> struct.Struct:
+    return struct.Struct(f"<{n}I")
+
+
+def _column_error(name: str, spec: TypeSpec, problem: str) -> PluginABIError:
+    return PluginABIError(f"output column '{name}' ({spec.arrow}): {problem}")
 
 
 def _align8(n: int) -> int:
@@ -103,22 +114,8 @@ class _SchemaLayout:
         )  # fmt: skip
 
 
-@dataclass
-class _Copy:
-    """One buffer to copy into the guest (``src`` 0 means absent)."""
-
-    src: int
-    nbytes: int
-    rebase: int = 0  # subtract from every offset after copying (var-width slices)
-    width: int = 0
-
-
-@dataclass
-class ColumnOrigin:
-    """Where an input column was placed, to recognise pass-through output columns."""
-
-    key: tuple[int, ...]
-    array: pa.Array
+# One buffer to copy into the guest: (host address or 0 for absent, bytes, offset rebase, width).
+_Copy = tuple[int, int, int, int]
 
 
 class BatchMarshal:
@@ -137,7 +134,8 @@ class BatchMarshal:
         self.capacity = 0
         self._layout: _SchemaLayout | None = None
         self._header_written = False
-        self._origins: dict[tuple[int, ...], ColumnOrigin] = {}
+        self._origins: dict[tuple[int, ...], pa.Array] = {}
+        self._strings: dict[int, bytes] = {}
 
     # -- region -------------------------------------------------------------------------------
 
@@ -192,41 +190,44 @@ class BatchMarshal:
             layout = self._layout = _SchemaLayout.plan(batch.schema)
             self._header_written = False
 
-        plans = []
+        columns = batch.columns
+        plans = [_plan_column(arr, spec) for arr, spec in zip(columns, layout.specs, strict=True)]
         total = layout.data_start
-        for arr, spec in zip(batch.columns, layout.specs, strict=True):
-            copies, offset = _plan_column(arr, spec)
-            plans.append((arr, spec, copies, offset))
+        for copies, _ in plans:
             for c in copies:
-                total += _align8(c.nbytes)
+                total += (c[1] + 7) & ~7
         base = self.reserve(total)
         if not self._header_written:
             self._write_header(base, layout)
 
-        view = self.mem.view
+        mem = self.mem
+        view = mem.view
         n = batch.num_rows
         dst = base + layout.data_start
-        origins: dict[tuple[int, ...], ColumnOrigin] = {}
-        for i, (arr, spec, copies, offset) in enumerate(plans):
+        origins: dict[tuple[int, ...], pa.Array] = {}
+        child_arrays = base + layout.child_arrays
+        for i, (copies, offset) in enumerate(plans):
             ptrs = []
-            for c in copies:
-                if c.src == 0:
+            for src, nbytes, rebase, width in copies:
+                if src == 0:
                     ptrs.append(0)
                     continue
-                self.mem.copy_in(dst, c.src, c.nbytes)
-                if c.rebase:
-                    _rebase_offsets(self.mem, dst, c.nbytes // c.width, c.width, c.rebase)
+                if nbytes:
+                    ctypes.memmove(mem.base + dst, src, nbytes)
+                if rebase:
+                    _rebase_offsets(mem, dst, nbytes // width, width, rebase)
                 ptrs.append(dst)
-                dst += _align8(c.nbytes)
+                dst += (nbytes + 7) & ~7
             bp = base + layout.buffer_ptrs[i]
+            spec = layout.specs[i]
             if ptrs:
-                struct.pack_into(f"<{len(ptrs)}I", view, bp, *ptrs)
+                _u32s(len(ptrs)).pack_into(view, bp, *ptrs)
+            arr = columns[i]
             _ARRAY.pack_into(
-                view, base + layout.child_arrays + ARRAY_SIZE * i,
+                view, child_arrays + ARRAY_SIZE * i,
                 n, arr.null_count, offset, spec.n_buffers, 0, bp, 0, 0, 0, 0,
             )  # fmt: skip
-            key = (*ptrs, offset, n)
-            origins[key] = ColumnOrigin(key, arr)
+            origins[(*ptrs, offset, n)] = arr
         _ARRAY.pack_into(
             view, base + IN_ARRAY,
             n, 0, 0, 1, len(plans), base + layout.top_buffers, base + layout.child_array_ptrs,
@@ -262,18 +263,19 @@ class BatchMarshal:
     def read_batch(self, schema_addr: int, array_addr: int) -> pa.RecordBatch:
         """Validate and copy out the batch the guest described at the two addresses."""
         mem = self.mem
+        view = mem.view
         mem.check(schema_addr, SCHEMA_SIZE, "output schema struct")
         mem.check(array_addr, ARRAY_SIZE, "output array struct")
         fmt_p, _name, _meta, _flags, n_cols, children_p, _d, _r, _p = _SCHEMA.unpack_from(
-            mem.view, schema_addr
+            view, schema_addr
         )
-        fmt = mem.cstring(fmt_p, "output schema format", 16)
+        fmt = self._string(fmt_p, "output schema format", 16)
         if fmt != b"+s":
             raise PluginABIError(f"output schema format is {fmt!r}, expected b'+s' (a struct)")
         if not 0 <= n_cols <= MAX_COLUMNS:
             raise PluginABIError(f"output schema n_children is {n_cols}")
         length, _nulls, offset, _nb, n_arr_children, _bufs, arr_children_p, *_ = _ARRAY.unpack_from(
-            mem.view, array_addr
+            view, array_addr
         )
         if not 0 <= length < MAX_LENGTH:
             raise PluginABIError(f"output array length is {length}")
@@ -285,94 +287,114 @@ class BatchMarshal:
             )
         mem.check(children_p, 4 * n_cols, "output schema children")
         mem.check(arr_children_p, 4 * n_cols, "output array children")
+        ptr_struct = _u32s(n_cols)
+        schemas = ptr_struct.unpack_from(view, children_p)
+        arrays_p = ptr_struct.unpack_from(view, arr_children_p)
         names: list[str] = []
         arrays: list[pa.Array] = []
         for i in range(n_cols):
-            (cs,) = _U32.unpack_from(mem.view, children_p + 4 * i)
-            (ca,) = _U32.unpack_from(mem.view, arr_children_p + 4 * i)
-            name, arr = self._read_column(i, cs, ca, length)
+            name, arr = self._read_column(i, schemas[i], arrays_p[i], length)
             names.append(name)
             arrays.append(arr)
         return pa.RecordBatch.from_arrays(arrays, names=names)
+
+    def _string(self, addr: int, what: str, limit: int = 4096) -> bytes:
+        """A NUL-terminated guest string, re-checked against the last one seen at ``addr``."""
+        known = self._strings.get(addr)
+        if known is not None:
+            end = addr + len(known) + 1
+            if end <= self.mem.size and self.mem.view[addr:end] == known + b"\0":
+                return known
+        value = self.mem.cstring(addr, what, limit)
+        if len(self._strings) > 4096:
+            self._strings.clear()
+        self._strings[addr] = value
+        return value
 
     def _read_column(
         self, i: int, schema_addr: int, array_addr: int, length: int
     ) -> tuple[str, pa.Array]:
         mem = self.mem
-        where = f"output column #{i}"
-        mem.check(schema_addr, SCHEMA_SIZE, f"{where} schema struct")
+        view = mem.view
+        mem.check(schema_addr, SCHEMA_SIZE, f"output column #{i} schema struct")
         fmt_p, name_p, _m, _f, n_children, _c, dict_p, _r, _p = _SCHEMA.unpack_from(
-            mem.view, schema_addr
+            view, schema_addr
         )
+        raw_name = self._string(name_p, f"output column #{i} name") if name_p else b""
         try:
-            name = mem.cstring(name_p, f"{where} name").decode() if name_p else ""
+            name = raw_name.decode()
         except UnicodeDecodeError:
-            raise PluginABIError(f"{where} name is not valid UTF-8") from None
-        fmt = mem.cstring(fmt_p, f"{where} format", 64)
+            raise PluginABIError(f"output column #{i} name is not valid UTF-8") from None
+        fmt = self._string(fmt_p, f"output column #{i} format", 64)
         spec = spec_for_format(fmt)
-        where = f"output column '{name}'"
         if spec is None:
-            raise PluginABIError(f"{where}: unsupported or malformed format string {fmt!r}")
-        where = f"output column '{name}' ({spec.arrow})"
+            raise PluginABIError(
+                f"output column '{name}': unsupported or malformed format string {fmt!r}"
+            )
         if n_children != 0 or dict_p != 0:
-            raise PluginABIError(f"{where}: children/dictionary are not allowed for this type")
-        mem.check(array_addr, ARRAY_SIZE, f"{where} array struct")
+            raise _column_error(name, spec, "children/dictionary are not allowed for this type")
+        mem.check(array_addr, ARRAY_SIZE, f"output column '{name}' array struct")
         a_len, _nulls, a_off, n_buf, a_children, bufs_p, _c, a_dict, *_ = _ARRAY.unpack_from(
-            mem.view, array_addr
+            view, array_addr
         )
         if a_len != length:
-            raise PluginABIError(f"{where}: length {a_len} differs from the batch length {length}")
+            raise _column_error(
+                name, spec, f"length {a_len} differs from the batch length {length}"
+            )
         if not 0 <= a_off < MAX_LENGTH:
-            raise PluginABIError(f"{where}: offset {a_off} is out of range")
+            raise _column_error(name, spec, f"offset {a_off} is out of range")
         if n_buf != spec.n_buffers:
-            raise PluginABIError(f"{where}: n_buffers is {n_buf}, expected {spec.n_buffers}")
+            raise _column_error(name, spec, f"n_buffers is {n_buf}, expected {spec.n_buffers}")
         if a_children != 0 or a_dict != 0:
-            raise PluginABIError(f"{where}: array children/dictionary must be empty")
-        mem.check(bufs_p, 4 * n_buf, f"{where} buffers array")
-        ptrs = struct.unpack_from(f"<{n_buf}I", mem.view, bufs_p) if n_buf else ()
+            raise _column_error(name, spec, "array children/dictionary must be empty")
+        if not n_buf:
+            return name, pa.nulls(length)
+        mem.check(bufs_p, 4 * n_buf, f"output column '{name}' buffers array")
+        ptrs = _u32s(n_buf).unpack_from(view, bufs_p)
 
         origin = self._origins.get((*ptrs, a_off, a_len))
-        if origin is not None and origin.array.type == spec.arrow:
-            return name, origin.array  # pass-through: the host still has these bytes
+        if origin is not None and origin.type == spec.arrow:
+            return name, origin  # pass-through: the host still has these bytes
 
-        if spec.layout is Layout.NULL:
-            return name, pa.nulls(length)
         end = a_off + length
-        buffers: list[pa.Buffer | None] = [self._copy(ptrs[0], (end + 7) // 8, where, "validity")]
-        if spec.layout is Layout.BOOL:
-            buffers.append(self._copy(ptrs[1], (end + 7) // 8, where, "values", required=True))
-        elif spec.layout is Layout.FIXED:
-            buffers.append(self._copy(ptrs[1], end * spec.width, where, "values", required=True))
+        layout = spec.layout
+        buffers: list[pa.Buffer | None] = [
+            self._copy(ptrs[0], (end + 7) // 8, name, spec, "validity") if ptrs[0] else None
+        ]
+        if layout is Layout.FIXED:
+            buffers.append(self._copy(ptrs[1], end * spec.width, name, spec, "values"))
+        elif layout is Layout.BOOL:
+            buffers.append(self._copy(ptrs[1], (end + 7) // 8, name, spec, "values"))
         else:
             off_bytes = (end + 1) * spec.width
-            buffers.append(self._copy(ptrs[1], off_bytes, where, "offsets", required=True))
-            last_unpack = _I32 if spec.width == 4 else _I64
-            last = 0
-            if buffers[1] is not None:
-                (last,) = last_unpack.unpack_from(buffers[1], off_bytes - spec.width)
+            offsets = self._copy(ptrs[1], off_bytes, name, spec, "offsets")
+            (last,) = (_I32 if spec.width == 4 else _I64).unpack_from(
+                offsets, off_bytes - spec.width
+            )
             if last < 0:
-                raise PluginABIError(f"{where}: last offset is negative ({last})")
-            buffers.append(self._copy(ptrs[2], last, where, "data", required=True))
+                raise _column_error(name, spec, f"last offset is negative ({last})")
+            buffers.append(offsets)
+            buffers.append(self._copy(ptrs[2], last, name, spec, "data"))
         try:
             arr = pa.Array.from_buffers(spec.arrow, length, buffers, null_count=-1, offset=a_off)
-            if spec.layout is Layout.VAR:
+            if layout is Layout.VAR:
                 arr.validate(full=True)
             else:
                 arr.validate()
         except (pa.ArrowInvalid, ValueError) as exc:
-            raise PluginABIError(f"{where}: invalid array: {exc}") from None
+            raise _column_error(name, spec, f"invalid array: {exc}") from None
         return name, arr
 
-    def _copy(
-        self, addr: int, nbytes: int, where: str, what: str, required: bool = False
-    ) -> pa.Buffer | None:
-        if addr == 0:
-            if required and nbytes > 0:
-                raise PluginABIError(f"{where}: {what} buffer is a null pointer")
-            return None if not required else pa.allocate_buffer(0)
-        self.mem.check(addr, nbytes, f"{where}: {what} buffer")
+    def _copy(self, addr: int, nbytes: int, name: str, spec: TypeSpec, what: str) -> pa.Buffer:
+        mem = self.mem
+        if addr == 0 or addr + nbytes > mem.size:
+            if addr == 0 and nbytes == 0:
+                return pa.allocate_buffer(0)
+            where = f"output column '{name}' ({spec.arrow}): {what} buffer"
+            mem.check(addr, nbytes, where)
         buf = pa.allocate_buffer(nbytes)
-        self.mem.copy_out(buf.address, addr, nbytes)
+        if nbytes:
+            ctypes.memmove(buf.address, mem.base + addr, nbytes)
         return buf
 
     def read_error(self) -> str:
@@ -398,7 +420,8 @@ def _address(buf: pa.Buffer | None, byte_offset: int = 0) -> int:
 
 def _plan_column(arr: pa.Array, spec: TypeSpec) -> tuple[list[_Copy], int]:
     """Buffers to copy for one input column and the (0..7) offset it will have in the guest."""
-    if spec.layout is Layout.NULL:
+    layout = spec.layout
+    if layout is Layout.NULL:
         return [], 0
     n = len(arr)
     o = arr.offset
@@ -406,26 +429,25 @@ def _plan_column(arr: pa.Array, spec: TypeSpec) -> tuple[list[_Copy], int]:
     start = o - r  # first element copied; a multiple of 8 so bitmaps stay byte aligned
     bufs = arr.buffers()
     validity = bufs[0]
-    copies = [
-        _Copy(validity.address + start // 8, (r + n + 7) // 8)
+    copies: list[_Copy] = [
+        (validity.address + start // 8, (r + n + 7) // 8, 0, 0)
         if validity is not None and arr.null_count
-        else _Copy(0, 0)
+        else (0, 0, 0, 0)
     ]
-    if spec.layout is Layout.BOOL:
-        copies.append(_Copy(_address(bufs[1], start // 8), (r + n + 7) // 8))
-    elif spec.layout is Layout.FIXED:
-        w = spec.width
-        copies.append(_Copy(_address(bufs[1], start * w), (r + n) * w))
+    w = spec.width
+    if layout is Layout.FIXED:
+        copies.append((_address(bufs[1], start * w), (r + n) * w, 0, 0))
+    elif layout is Layout.BOOL:
+        copies.append((_address(bufs[1], start // 8), (r + n + 7) // 8, 0, 0))
     else:
-        w = spec.width
         offsets, data = bufs[1], bufs[2]
-        if offsets is None or (n == 0 and offsets.size < (o + 1) * w):  # an empty array
-            return [copies[0], _Copy(_EMPTY.address, w), _Copy(_EMPTY.address, 0)], 0
+        if offsets is None or n == 0 and offsets.size < (o + 1) * w:  # an empty array
+            return [copies[0], (_EMPTY.address, w, 0, w), (_EMPTY.address, 0, 0, 0)], 0
         unpack = _I32 if w == 4 else _I64
         first = unpack.unpack_from(offsets, start * w)[0]
         last = unpack.unpack_from(offsets, (o + n) * w)[0]
-        copies.append(_Copy(offsets.address + start * w, (r + n + 1) * w, first, w))
-        copies.append(_Copy(_address(data, first), last - first))
+        copies.append((offsets.address + start * w, (r + n + 1) * w, first, w))
+        copies.append((_address(data, first), last - first, 0, 0))
     return copies, r
 
 

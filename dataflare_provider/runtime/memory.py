@@ -38,10 +38,10 @@ class GuestMemory:
         self.refresh()
 
     def refresh(self) -> None:
-        """Re-read base and size after a guest call (memory may have grown and moved)."""
-        base = _memory_data(self._ctx, self._ref) or 0
+        """Re-read the size after a guest call; the base too when it grew (it may have moved)."""
         size = _memory_size(self._ctx, self._ref)
-        if base != self.base or size != self.size:
+        if size != self.size:
+            base = _memory_data(self._ctx, self._ref) or 0
             self.base = base
             self.size = size
             self.high_water = max(self.high_water, size)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ log = logging.getLogger("dataflare_provider.runtime")
 
 ERROR_COLUMN = "_dataflare_error"
 UNLIMITED_FUEL = 2**63 - 1
+OUTPUT_POLL_S = 0.05
 
 STATUS_OK = 0
 STATUS_NONE = 1
@@ -209,6 +211,7 @@ class PluginInstance:
         self.metrics = PluginMetrics(plugin.name, instances=1, load_source=plugin.load_source)
         self._engine_config = Plugin._engine_config(limits)
         self._fuel = limits.fuel
+        self._next_poll = 0.0
         self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
         self._stderr = OutputCapture(
             LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
@@ -323,15 +326,22 @@ class PluginInstance:
         try:
             return fn(*args)
         except GuestCallFailed as exc:
+            self._poll_output()
             raise self._fault(exc.fault, fn.name) from None
         finally:
-            watch.disarm()
+            watch.deadline = math.inf
             set_current(None)
             self.mem.refresh()
-            self._stdout.poll()
-            self._stderr.poll()
+            if watch.started > self._next_poll:
+                self._poll_output()
             if fuel is not None:
                 self.metrics.fuel_consumed += fuel - self.store.get_fuel()
+
+    def _poll_output(self) -> None:
+        """Log what the guest printed (checked at most every ``OUTPUT_POLL_S`` on the hot path)."""
+        self._stdout.poll()
+        self._stderr.poll()
+        self._next_poll = time.monotonic() + OUTPUT_POLL_S
 
     def _fault(self, fault: GuestFault, func: str) -> DataFlareError:
         """Turn a trap into the right error class and move the instance to Error."""

@@ -81,8 +81,10 @@ class RawFunc:
 
     def __call__(self, *args: int) -> int | None:
         a = self._args
-        for i, v in enumerate(args):
+        i = 0
+        for v in args:
             a[i].i32 = v
+            i += 1
         err = _call_unchecked(self._ctx, self._fn, a, self._n, self._trap_ref)
         if err:
             self._raise(_fault_from_error(err))
