@@ -441,7 +441,7 @@ def _plan_column(arr: pa.Array, spec: TypeSpec) -> tuple[list[_Copy], int]:
         copies.append((_address(bufs[1], start // 8), (r + n + 7) // 8, 0, 0))
     else:
         offsets, data = bufs[1], bufs[2]
-        if offsets is None or n == 0 and offsets.size < (o + 1) * w:  # an empty array
+        if offsets is None or (n == 0 and offsets.size < (o + 1) * w):  # an empty array
             return [copies[0], (_EMPTY.address, w, 0, w), (_EMPTY.address, 0, 0, 0)], 0
         unpack = _I32 if w == 4 else _I64
         first = unpack.unpack_from(offsets, start * w)[0]

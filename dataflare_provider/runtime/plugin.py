@@ -13,7 +13,6 @@ A :class:`Plugin` is safe to share between threads; each thread makes its own
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import math
@@ -26,8 +25,6 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import wasmtime
-from wasmtime import _ffi as ffi
-from wasmtime._extern import wrap_extern
 
 from dataflare_provider.errors import (
     ABIVersionError,
@@ -60,7 +57,7 @@ from dataflare_provider.runtime.lifecycle import Lifecycle, PluginState
 from dataflare_provider.runtime.limits import Limits
 from dataflare_provider.runtime.memory import GuestMemory
 from dataflare_provider.runtime.metrics import PluginMetrics
-from dataflare_provider.runtime.rawcall import GuestCallFailed, GuestFault, RawFunc
+from dataflare_provider.runtime.rawcall import GuestCallFailed, GuestFault, RawFunc, lookup_export
 from dataflare_provider.runtime.sandbox import (
     SUPPORTED_ABI_VERSIONS,
     check_exports,
@@ -281,13 +278,7 @@ class PluginInstance:
         self._call(self._fn_free, ptr, size, align)
 
     def _export(self, name: str) -> Any:
-        item = ffi.wasmtime_extern_t()
-        raw = name.encode()
-        found = ffi.wasmtime_instance_export_get(
-            self.store._context(), ctypes.byref(self._instance._instance), raw, len(raw),
-            ctypes.byref(item),
-        )  # fmt: skip
-        return wrap_extern(item) if found else None
+        return lookup_export(self.store, self._instance, name)
 
     def _initialize(self, config: Mapping[str, Any]) -> None:
         if self._fn_initialize is not None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
+from typing import Any
 
 import wasmtime
 from wasmtime import _ffi as ffi
+from wasmtime._extern import wrap_extern
 
 _call_unchecked = ffi.dll["wasmtime_func_call_unchecked"]  # a private function object
 _call_unchecked.restype = ctypes.c_void_p
@@ -59,6 +61,16 @@ def _fault_from_trap(trap: ctypes._Pointer) -> GuestFault:  # type: ignore[type-
     return GuestFault(trap_obj.message, code)
 
 
+def lookup_export(store: wasmtime.Store, instance: wasmtime.Instance, name: str) -> Any:
+    """One export by name (``Instance.exports()`` lists them all: quadratic in their number)."""
+    item = ffi.wasmtime_extern_t()
+    raw = name.encode()
+    found = ffi.wasmtime_instance_export_get(
+        store._context(), ctypes.byref(instance._instance), raw, len(raw), ctypes.byref(item)
+    )
+    return wrap_extern(item) if found else None
+
+
 class RawFunc:
     """A guest export called through the raw unchecked API with i32 arguments.
 
@@ -84,7 +96,7 @@ class RawFunc:
         i = 0
         for v in args:
             a[i].i32 = v
-            i += 1
+            i += 1  # noqa: SIM113 (no enumerate object on the hot path)
         err = _call_unchecked(self._ctx, self._fn, a, self._n, self._trap_ref)
         if err:
             self._raise(_fault_from_error(err))

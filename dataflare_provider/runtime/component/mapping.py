@@ -217,3 +217,26 @@ def dead_letter(batch: pa.RecordBatch, rows: np.ndarray, messages: list[str]) ->
     order = np.argsort(rows, kind="stable")
     taken = batch.take(pa.array(rows[order]))
     return taken.append_column(ERROR_COLUMN, pa.array([messages[i] for i in order], pa.string()))
+
+
+def assemble(
+    batch: pa.RecordBatch,
+    rows: np.ndarray,
+    status: np.ndarray,
+    records: RecordColumns,
+    errors: list[str],
+    mapping: RecordMapping,
+) -> tuple[pa.RecordBatch | None, np.ndarray, list[str]]:
+    """Map the results for input rows ``rows`` of ``batch`` (one ``status`` each, the success
+    ``records`` and the ``errors`` in order): the output batch, and the dead-letter rows and
+    messages."""
+    from dataflare_provider.runtime.component.lowering import STATUS_ERROR, STATUS_SUCCESS
+
+    out, bad = records_to_batch(records, mapping, batch.schema)
+    dead_rows = [rows[status == STATUS_ERROR]]
+    messages = list(errors)
+    if bad:
+        success_rows = rows[status == STATUS_SUCCESS]
+        dead_rows.append(success_rows[[i for i, _ in bad]])
+        messages.extend(m for _, m in bad)
+    return out, np.concatenate(dead_rows), messages

@@ -45,6 +45,7 @@ from dataflare_provider.runtime.component.columns import RecordColumns
 from dataflare_provider.runtime.component.host import component_linker_for
 from dataflare_provider.runtime.component.mapping import (
     RecordMapping,
+    assemble,
     dead_letter,
     records_to_batch,
     to_records,
@@ -104,7 +105,12 @@ def find_world(component: Component, engine: wasmtime.Engine, name: str) -> Worl
 
 
 class ComponentPlugin:
-    """A compiled, import-checked DataFlare component, shared by all its instances."""
+    """A compiled, import-checked DataFlare component, shared by all its instances.
+
+    ``mapping`` (a :class:`RecordMapping` or its options dict) says how rows become records;
+    ``digest`` (the sha256 hex of ``wasm``, when the caller already knows it, e.g. from the
+    registry) saves hashing the ~18 MB binary on every load.
+    """
 
     is_component = True
 
@@ -117,6 +123,7 @@ class ComponentPlugin:
         cache: CompiledCache | None = None,
         mapping: RecordMapping | Mapping[str, Any] | None = None,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
+        digest: str | None = None,
     ) -> None:
         start = time.perf_counter()
         self.name = name or "plugin"
@@ -132,7 +139,7 @@ class ComponentPlugin:
         self._cache = cache or default_cache
         config = self._engine_config(self.limits)
         try:
-            compiled = self._cache.component(wasm, config)
+            compiled = self._cache.component(wasm, config, digest=digest)
         except wasmtime.WasmtimeError as exc:
             raise PluginLoadError(
                 f"not a valid WebAssembly component: {exc}", plugin=self.name
@@ -379,16 +386,12 @@ class ComponentInstance:
                         f"process-batch returned {len(lifted.status)} results for {hi - lo} "
                         "records", plugin=self.name,
                     )  # fmt: skip
-                out, bad = records_to_batch(lifted.records, self.mapping, batch.schema)
+                out, rows, msgs = assemble(batch, np.arange(lo, hi), lifted.status,
+                                           lifted.records, lifted.errors, self.mapping)  # fmt: skip
                 if out is not None:
                     outputs.append(out)
-                rows = np.arange(lo, hi)
-                dead_rows.append(rows[lifted.status == low.STATUS_ERROR])
-                dead_msgs.extend(lifted.errors)
-                if bad:
-                    success_rows = rows[lifted.status == low.STATUS_SUCCESS]
-                    dead_rows.append(success_rows[[i for i, _ in bad]])
-                    dead_msgs.extend(m for _, m in bad)
+                dead_rows.append(rows)
+                dead_msgs.extend(msgs)
             result = ProcessResult(
                 _concat(outputs),
                 dead_letter(batch, np.concatenate(dead_rows) if dead_rows else np.zeros(0, int),
