@@ -3,10 +3,9 @@ accept it? Checks: size bound; the module validates; it exports the ABI of its d
 it imports only what the sandbox provides *and* what the manifest declares as capabilities; its
 initial memory fits the manifest's memory limit; its ABI version is supported.
 
-The scanner consumes a :class:`ModuleFacts` (exports, imports, memory limits, ABI version, policy
-violations). It comes from ``dataflare_provider.runtime.inspect.inspect_module`` when the runtime
-provides it; until then :func:`_facts_from_wasmtime` (the adapter below) builds it from
-``wasmtime.Module`` and the runtime's sandbox policy.
+The scanner consumes the runtime's ``ModuleInfo`` (``runtime.inspect.inspect_module``: exports,
+imports, memory limits, ABI version, sandbox violations) through :class:`ModuleFacts`, and adds
+what only the manifest can tell: the declared kind, capabilities and memory limit.
 """
 
 from __future__ import annotations
@@ -36,15 +35,15 @@ KIND_EXPORT = {"processor": "dataflare_process", "sink": "dataflare_process",
 
 @dataclass(frozen=True)
 class ModuleFacts:
-    """What the scanner needs to know about a module (a view of the runtime's ModuleInfo)."""
+    """What the scanner needs to know about a module: a view of the runtime's ``ModuleInfo``."""
 
     exports: dict[str, str | None]
-    imports: list[tuple[str, str, str, str | None]]  # (module, name, kind, signature)
-    memory_min_pages: int | None = None
-    memory_max_pages: int | None = None
+    imports: list[tuple[str, str]]  # (module, name)
+    memory_min_bytes: int | None = None
+    memory_max_bytes: int | None = None
     abi_version: int | None = None
-    export_violations: list[str] = field(default_factory=list)
-    import_violations: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)  # the sandbox's verdict
+    invalid: str | None = None  # set when the module does not validate
 
 
 @dataclass(frozen=True)
@@ -92,65 +91,30 @@ class ScanReport:
         }
 
 
-def _facts_from_runtime(wasm: bytes) -> ModuleFacts | None:
-    """Use ``runtime.inspect.inspect_module`` when the runtime has it."""
-    try:
-        from dataflare_provider.runtime import inspect as rt_inspect  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    fn = getattr(rt_inspect, "inspect_module", None)
-    if fn is None:
-        return None
-    info = fn(wasm)
-    imports = [
-        (i.module, i.name, getattr(i, "kind", "func"), getattr(i, "signature", None))
-        for i in getattr(info, "imports", [])
-    ]
-    exports = getattr(info, "exports", {})
-    if not isinstance(exports, dict):
-        exports = {getattr(e, "name", str(e)): getattr(e, "signature", None) for e in exports}
-    mem = getattr(info, "memory", None)
-    violations = [str(v) for v in getattr(info, "policy_violations", []) or []]
-    return ModuleFacts(
-        exports=dict(exports),
-        imports=imports,
-        memory_min_pages=getattr(info, "memory_min_pages", getattr(mem, "min", None)),
-        memory_max_pages=getattr(info, "memory_max_pages", getattr(mem, "max", None)),
-        abi_version=getattr(info, "abi_version", None),
-        import_violations=violations,
-    )
-
-
-def _facts_from_wasmtime(wasm: bytes) -> ModuleFacts:
-    """ADAPTER (until runtime.inspect lands): facts from ``wasmtime.Module`` + the sandbox policy.
-
-    Raises ``wasmtime.WasmtimeError`` when the module does not validate.
-    """
-    import wasmtime
-
-    from dataflare_provider.runtime import sandbox
-
-    module = wasmtime.Module(wasmtime.Engine(), wasm)
-    imports = sandbox.describe_imports(module)
-    exports = sandbox.export_signatures(module)
-    mem_min = mem_max = None
-    for exp in module.exports:
-        if exp.name == "memory" and isinstance(exp.type, wasmtime.MemoryType):
-            mem_min, mem_max = exp.type.limits.min, exp.type.limits.max
-    return ModuleFacts(
-        exports=exports,
-        imports=[(i.module, i.name, i.kind, i.signature) for i in imports],
-        memory_min_pages=mem_min,
-        memory_max_pages=mem_max,
-        abi_version=None,
-        export_violations=sandbox.export_violations(exports),
-        import_violations=sandbox.import_violations(imports),
-    )
+def _split_import(text: str) -> tuple[str, str]:
+    """``"dataflare.log: func (i32,i32,i32->)"`` -> ``("dataflare", "log")``."""
+    left = text.split(": ", 1)[0]
+    module, _, name = left.partition(".")
+    return module, name
 
 
 def inspect_facts(wasm: bytes) -> ModuleFacts:
-    """Module facts from the runtime's inspector, or the wasmtime adapter."""
-    return _facts_from_runtime(wasm) or _facts_from_wasmtime(wasm)
+    """Module facts from the runtime's inspector (``runtime.inspect.inspect_module``): it compiles
+    through the runtime's AOT cache, applies the sandbox policy and runs
+    ``dataflare_abi_version`` in the sandbox."""
+    from dataflare_provider.runtime.inspect import inspect_module
+
+    info = inspect_module(wasm)
+    invalid = next((v for v in info.violations if v.startswith("not a valid WebAssembly")), None)
+    return ModuleFacts(
+        exports=dict(info.exports),
+        imports=[_split_import(i) for i in info.imports],
+        memory_min_bytes=info.memory_min_bytes,
+        memory_max_bytes=info.memory_max_bytes,
+        abi_version=info.abi_version,
+        violations=[v for v in info.violations if v != invalid],
+        invalid=invalid,
+    )
 
 
 def scan_module(
@@ -170,28 +134,21 @@ def scan_module(
     if report.is_component:
         report.add("warning", "component", "component exports and imports are not scanned yet")
         return report
-    try:
-        facts = inspect_facts(wasm)
-    except Exception as exc:  # wasmtime.WasmtimeError and friends: the module does not validate
-        report.add("error", "invalid", f"module does not validate: {str(exc).splitlines()[0]}")
+    facts = inspect_facts(wasm)
+    if facts.invalid:
+        report.add("error", "invalid", "module does not validate: " + facts.invalid.splitlines()[0])
         return report
     report.facts = facts
-    _check_exports(report, facts, manifest)
-    _check_imports(report, facts, manifest)
+    for v in facts.violations:  # imports, exports and ABI version, as the sandbox sees them
+        if "(processor) or" not in v:  # the kind check below is more precise
+            report.add("error", "sandbox", v)
+    _check_kind(report, facts, manifest)
+    _check_capabilities(report, facts, manifest)
     _check_memory(report, facts, manifest)
-    if facts.abi_version is not None:
-        from dataflare_provider.runtime.sandbox import SUPPORTED_ABI_VERSIONS
-
-        if facts.abi_version not in SUPPORTED_ABI_VERSIONS:
-            report.add("error", "abi", f"ABI version {facts.abi_version} is not supported "
-                       f"(supported: {', '.join(map(str, SUPPORTED_ABI_VERSIONS))})")
     return report
 
 
-def _check_exports(report: ScanReport, facts: ModuleFacts, manifest: PluginManifest) -> None:
-    for v in facts.export_violations:
-        if "dataflare_process' (processor) or" not in v:  # the kind check below is more precise
-            report.add("error", "export", v)
+def _check_kind(report: ScanReport, facts: ModuleFacts, manifest: PluginManifest) -> None:
     needed = KIND_EXPORT[manifest.kind]
     if needed not in facts.exports:
         report.add("error", "export", f"kind {manifest.kind!r} needs export '{needed}'")
@@ -199,17 +156,15 @@ def _check_exports(report: ScanReport, facts: ModuleFacts, manifest: PluginManif
         report.add("warning", "export", "source plugin also exports dataflare_process")
 
 
-def _check_imports(report: ScanReport, facts: ModuleFacts, manifest: PluginManifest) -> None:
-    for v in facts.import_violations:
-        report.add("error", "import", v)
+def _check_capabilities(report: ScanReport, facts: ModuleFacts, manifest: PluginManifest) -> None:
     declared = set(manifest.capabilities)
     used: set[str] = set()
-    for module, name, _kind, _sig in facts.imports:
+    for module, name in facts.imports:
         cap = CAPABILITY_OF_MODULE.get(module)
         if module == "dataflare":
             cap = CAPABILITY_OF_HOST_FUNC.get(name)
         if cap is None:
-            continue  # already reported as a sandbox violation
+            continue  # the sandbox reports it
         used.add(cap)
         if cap not in declared:
             report.add("error", "capability",
@@ -221,12 +176,12 @@ def _check_imports(report: ScanReport, facts: ModuleFacts, manifest: PluginManif
 
 def _check_memory(report: ScanReport, facts: ModuleFacts, manifest: PluginManifest) -> None:
     limit = manifest.limits.memory_mb << 20
-    if facts.memory_min_pages is not None and facts.memory_min_pages * WASM_PAGE > limit:
+    if facts.memory_min_bytes is not None and facts.memory_min_bytes > limit:
         report.add("error", "memory",
-                   f"initial memory {facts.memory_min_pages} pages "
-                   f"({facts.memory_min_pages * WASM_PAGE} bytes) exceeds limits.memory_mb="
+                   f"initial memory {facts.memory_min_bytes // WASM_PAGE} pages "
+                   f"({facts.memory_min_bytes} bytes) exceeds limits.memory_mb="
                    f"{manifest.limits.memory_mb}")
-    if facts.memory_max_pages is None:
+    if facts.memory_max_bytes is None:
         report.add("info", "memory",
                    f"memory has no declared maximum; the host caps it at "
                    f"{manifest.limits.memory_mb} MiB")

@@ -101,6 +101,8 @@ def _desugar(token: str) -> list[Comparator]:
         raise SemverError(f"{token!r} is not a version or range term")
     major, minor, patch = _num(pm.group(1)), _num(pm.group(2)), _num(pm.group(3))
     pre = pm.group(4)
+    if major is None and (minor is not None or patch is not None):
+        raise SemverError(f"{token!r}: wildcard major with a concrete minor or patch")
     if major is None:  # "*" / "x": any version, whatever the operator
         return [] if op in ("", "=", "==", ">=", "<=", "^", "~") else [Comparator("<", _v(0, 0, 0))]
     if minor is None and patch is not None:
