@@ -3,6 +3,7 @@ reference computations of the semantics in each example's README.md."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from dataflare_provider.errors import PluginConfigError, PluginSchemaError
@@ -632,3 +634,201 @@ def test_manifest_loads_and_schema_matches_plugin(plugins: dict[str, Plugin], na
         validate_config(manifest, BAD_CONFIGS[name])
     with pytest.raises(PluginConfigError):
         plugins[name].instantiate(config=BAD_CONFIGS[name])
+
+
+# -- SDK surface (sdk/c/tests/*.c) --------------------------------------------------------------
+
+SDK_TESTS = ROOT / "sdk" / "c" / "tests"
+
+
+@pytest.fixture(scope="session")
+def sdk_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plugin]:
+    """The SDK self-test plugins, built with the same flags as the examples."""
+    from dataflare_provider.toolchain.c import compile_c
+
+    out = tmp_path_factory.mktemp("sdk-c-tests")
+    flags = ["-flto", "-mbulk-memory", "-Wall", "-Wextra", "-Werror", "-Wl,--strip-all"]
+    return {
+        name: Plugin.from_file(
+            compile_c([SDK_TESTS / f"{name}.c"], out / f"{name}.wasm", extra_flags=flags)
+        )
+        for name in ("sdk_selftest", "sdk_source")
+    }
+
+
+def selftest(sdk_plugins: dict[str, Plugin], config: dict[str, Any], batch: pa.RecordBatch) -> Any:
+    inst = sdk_plugins["sdk_selftest"].instantiate(config=config)
+    try:
+        return inst.process(batch)
+    finally:
+        inst.close()
+
+
+ONE_ROW = pa.record_batch({"x": pa.array([1])})
+
+
+def strict_equal(a: Any, b: Any) -> bool:
+    """Equality that tells int from float (the SDK's integer-literal detection)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(strict_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def expected_json(v: Any) -> Any:
+    """What the SDK reports: integer literals outside [-2^63, 2^64) are parsed as doubles."""
+    if isinstance(v, bool) or v is None or isinstance(v, str | float):
+        return v
+    if isinstance(v, int):
+        return v if -(2**63) <= v < 2**64 else float(v)
+    if isinstance(v, list):
+        return [expected_json(x) for x in v]
+    return {k: expected_json(x) for k, x in v.items()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}",
+        "[]",
+        ' \n\t{ "a" : [ 1 , -0 , 1.5 , 1E2 , -2.5e-3 , 0.0 ] , "b" : { } }\r\n',
+        '"esc \\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0041 \\u00e9 \\u20ac \\ud83d\\ude00"',
+        '{"big": 18446744073709551615, "min": -9223372036854775808, "over": 18446744073709551616}',
+        '{"neg_over": -9223372036854775809, "huge": 100000000000000000000000000000}',
+        '[true, false, null, [[[]]], {"k": {"k": [1]}}]',
+        '{"dup": 1, "dup": 2}',
+        '"\\u0000 nul"',
+        "3",
+        "-1.7976931348623157e308",
+    ],
+)
+def test_sdk_json_reader(sdk_plugins: dict[str, Plugin], text: str) -> None:
+    """Round trip through df_json_parse; repeated keys: both kept, the last wins (as in Python)."""
+    out = selftest(sdk_plugins, {"mode": "json", "text": text}, ONE_ROW).output
+    got = json.loads(out.column("out")[0].as_py())
+    want = expected_json(json.loads(text))
+    assert strict_equal(got, want), (got, want)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "{", '{"a" 1}', '{"a": 1,}', "[1 2]", "01", "1.", "-", "1e", "tru", '"\\x"', '"\\ud800"',
+     '"\\udc00x"', '"a\nb"', '"open', "{} x", "[" * 100 + "]" * 100, '{1: 2}', "nan"],
+)  # fmt: skip
+def test_sdk_json_reader_rejects(sdk_plugins: dict[str, Plugin], text: str) -> None:
+    with pytest.raises(PluginConfigError, match="at byte"):
+        selftest(sdk_plugins, {"mode": "json", "text": text}, ONE_ROW)
+
+
+def test_sdk_builders_every_type(sdk_plugins: dict[str, Plugin]) -> None:
+    out = selftest(sdk_plugins, {"mode": "build"}, ONE_ROW).output
+    r = range(5)
+    expected = {
+        "bool": pa.array([False, True, False, True, None]),
+        "i8": pa.array([-i * 30 for i in r], pa.int8()),
+        "i16": pa.array([None, 1000, 2000, 3000, 4000], pa.int16()),
+        "i32": pa.array([-i for i in r], pa.int32()),
+        "i64": pa.array([-(2**63) + i for i in r], pa.int64()),
+        "u8": pa.array([250 + i for i in r], pa.uint8()),
+        "u16": pa.array([65535 - i for i in r], pa.uint16()),
+        "u32": pa.array([4_000_000_000 + i for i in r], pa.uint32()),
+        "u64": pa.array([2**64 - 1 - i for i in r], pa.uint64()),
+        "f32": pa.array([0.5 * i for i in r], pa.float32()),
+        "f64": pa.array([1.0, 0.5, None, 0.25, 0.2]),
+        "date": pa.array([19000 + i for i in r], pa.date32()),
+        "ts": pa.array(
+            [1_700_000_000_000_000_000 + i for i in r], pa.timestamp("ns", "Asia/Tokyo")
+        ),
+        "ts_naive": pa.array([-i for i in r], pa.timestamp("s")),
+        "utf8": pa.array(["plain", "42-x-1.50", None, "piece!!", ""]),
+        "large_utf8": pa.array(["row0", "row1", "row2", None, "row4"], pa.large_string()),
+        "binary": pa.array([b"\0\1\2\3\4"[:i] for i in r], pa.binary()),
+        "large_binary": pa.array([bytes([97 + i]) * 100_000 for i in r], pa.large_binary()),
+        "null": pa.nulls(5),
+    }
+    assert out.equals(pa.record_batch(list(expected.values()), names=list(expected)))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 57])
+def test_sdk_take_every_type(sdk_plugins: dict[str, Plugin], rows: int) -> None:
+    batch = mixed_batch(80, seed=21).slice(5, rows)
+    out = selftest(sdk_plugins, {"mode": "take"}, batch).output
+    idx = list(range(rows - 1, -1, -1)) + ([0] if rows else [])
+    assert out.equals(batch.take(pa.array(idx, pa.int64())))
+
+
+@pytest.mark.parametrize("offset", [0, 3, 9])
+def test_sdk_copy_and_set_null(sdk_plugins: dict[str, Plugin], offset: int) -> None:
+    batch = mixed_batch(40, seed=22).slice(offset, 25)
+    out = selftest(sdk_plugins, {"mode": "copy"}, batch).output
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        first = pa.array([True] + [False] * (len(col) - 1))
+        want = (
+            col if pa.types.is_null(col.type) else pc.if_else(first, pa.scalar(None, col.type), col)
+        )
+        assert out.column(name).equals(want), name
+
+
+def test_sdk_column_info(sdk_plugins: dict[str, Plugin]) -> None:
+    batch = pa.record_batch(
+        {"i": pa.array([-5, None], pa.int16()), "u": pa.array([2**64 - 1, 1], pa.uint64()),
+         "f": pa.array([2.75, None], pa.float32()), "b": pa.array([True, None]),
+         "s": pa.array([None, "x"]), "d": pa.array([3, 4], pa.date32()),
+         "t": pa.array([-7, 8], pa.timestamp("us", "UTC")), "n": pa.nulls(2)}
+    )  # fmt: skip
+    out = selftest(sdk_plugins, {"mode": "info"}, batch).output.to_pydict()
+    assert out["name"] == batch.schema.names
+    assert out["type"] == [
+        "int16",
+        "uint64",
+        "float",
+        "bool",
+        "string",
+        "date32",
+        "timestamp",
+        "null",
+    ]
+    assert out["null_count"] == [1, 0, 1, 1, 1, 0, 0, 2]
+    assert out["first_i64"] == [-5, -1, 2, 1, None, 3, -7, None]
+    assert out["first_f64"] == [-5.0, 2.0**64, 2.75, 1.0, None, 3.0, -7.0, None]
+    assert out["found"] == [True] * 8
+
+
+def test_sdk_builder_misuse_is_a_plugin_error(sdk_plugins: dict[str, Plugin]) -> None:
+    from dataflare_provider.errors import PluginError
+
+    with pytest.raises(PluginError, match="'short' has 2 rows, the output batch 3"):
+        selftest(sdk_plugins, {"mode": "misuse"}, pa.record_batch({"x": pa.array([1, 2, 3])}))
+
+
+def test_sdk_logging_and_metrics(
+    sdk_plugins: dict[str, Plugin], caplog: pytest.LogCaptureFixture
+) -> None:
+    inst = sdk_plugins["sdk_selftest"].instantiate(config={"mode": "log"})
+    with caplog.at_level("DEBUG"):
+        assert inst.process(mixed_batch(9)).output is None
+    text = caplog.text
+    for needle in ("trace 0", "debug 1", "info two", "warn 3.0", "error 4"):
+        assert needle in text
+    assert inst.metrics.counters["rows_seen"] == 9
+    assert inst.metrics.histograms["batch_rows"] == [9.0]
+    inst.close()
+
+
+def test_sdk_source(sdk_plugins: dict[str, Plugin]) -> None:
+    inst = sdk_plugins["sdk_source"].instantiate(config={"rows": 25})
+    sizes, ids, labels = [], [], []
+    while (res := inst.read(10)) is not None:
+        assert res.output is not None
+        sizes.append(res.output.num_rows)
+        ids += res.output.column("id").to_pylist()
+        labels += res.output.column("label").to_pylist()
+    assert sizes == [10, 10, 5]
+    assert ids == list(range(25))
+    assert labels == [None if i % 7 == 0 else f"id-{i}" for i in range(25)]
+    inst.close()
+    with pytest.raises(PluginConfigError):
+        sdk_plugins["sdk_source"].instantiate(config={"rows": -1})
