@@ -134,7 +134,7 @@ def mixed_batch(n: int, seed: int = 1) -> pa.RecordBatch:
 def same_buffers(a: pa.Array, b: pa.Array) -> bool:
     """Whether b is a's memory (the host's zero-copy pass-through), not a copy."""
     if pa.types.is_null(a.type):
-        return pa.types.is_null(b.type)  # no buffers, nothing to copy
+        return bool(pa.types.is_null(b.type))  # no buffers, nothing to copy
     return a.offset == b.offset and [x.address if x else 0 for x in a.buffers()] == [
         x.address if x else 0 for x in b.buffers()
     ]
