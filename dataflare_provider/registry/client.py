@@ -455,7 +455,9 @@ class RegistryClient:
         existing = backend.resolve_tag(repo, m.version)
         unchanged = False
         digest = artifact.digest
-        if existing is not None and existing != artifact.digest:
+        if existing == artifact.digest:
+            unchanged = True
+        elif existing is not None:
             raw, _ = backend.manifest(repo, existing)
             old_image, old_manifest = plugin_manifest_of(raw, f"{what} (existing)")
             same = (old_image.wasm_layer().digest == artifact.wasm_digest
