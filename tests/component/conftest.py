@@ -1,0 +1,58 @@
+"""Session fixtures for component tests: plugins built once from source by componentize-py and
+compiled once into an AOT cache shared by the session (a build + compile is ~25 s each)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SDK = ROOT / "sdk" / "python"
+if str(SDK) not in sys.path:
+    sys.path.insert(0, str(SDK))
+
+
+@pytest.fixture(scope="session")
+def component_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("component-builds")
+
+
+@pytest.fixture(scope="session")
+def component_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from dataflare_provider.runtime.cache import CompiledCache
+
+    return CompiledCache(tmp_path_factory.mktemp("component-aot"))
+
+
+@pytest.fixture(scope="session")
+def json_enrich_wasm(component_build_dir: Path) -> Path:
+    from dataflare_provider.runtime.component.build import build_python_plugin
+
+    out = component_build_dir / "json-enrich.wasm"
+    build_python_plugin(ROOT / "examples" / "python-json-enrich", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def probe_wasm(component_build_dir: Path) -> Path:
+    from dataflare_provider.runtime.component.build import build_python_plugin
+
+    out = component_build_dir / "probe.wasm"
+    build_python_plugin(Path(__file__).parent / "plugins" / "probe", out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def json_enrich(json_enrich_wasm: Path, component_cache):  # type: ignore[no-untyped-def]
+    from dataflare_provider.runtime.component import ComponentPlugin
+
+    return ComponentPlugin.from_file(json_enrich_wasm, name="json-enrich", cache=component_cache)
+
+
+@pytest.fixture(scope="session")
+def probe(probe_wasm: Path, component_cache):  # type: ignore[no-untyped-def]
+    from dataflare_provider.runtime.component import ComponentPlugin
+
+    return ComponentPlugin.from_file(probe_wasm, name="probe", cache=component_cache)
