@@ -24,8 +24,8 @@ from dataflare_provider.registry.manifest import PluginManifest, load_manifest
 from dataflare_provider.registry.scan import scan_module, summarize
 from dataflare_provider.registry.trust import TrustPolicy
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 RegistryOpt = Annotated[
     str | None,

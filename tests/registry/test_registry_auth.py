@@ -103,7 +103,7 @@ def test_retries_give_up_as_transient() -> None:
     seen: list[str] = []
     client = OCIClient("http://127.0.0.1:1", transport=_mock([500] * 10, seen),
                        retry=RetryPolicy(attempts=3, backoff_s=0.001))
-    with pytest.raises(RegistryUnavailableError, match="after 3 attempts: HTTP 500") as err:
+    with pytest.raises(RegistryUnavailableError, match=r"after 3 attempts: HTTP 500") as err:
         client.ping()
     assert err.value.retryable and len(seen) == 3
 
@@ -111,7 +111,7 @@ def test_retries_give_up_as_transient() -> None:
 def test_forbidden_and_other_statuses_are_permanent() -> None:
     client = OCIClient("http://127.0.0.1:1", Credentials("carol", "x"),
                        transport=_mock([403], []), retry=RetryPolicy(attempts=1))
-    with pytest.raises(RegistryForbiddenError, match="403.*DENIED"):
+    with pytest.raises(RegistryForbiddenError, match=r"403.*DENIED"):
         client.get_manifest("acme/x", "1.0.0")
     client = OCIClient("http://127.0.0.1:1", transport=_mock([400], []))
     with pytest.raises(RegistryError, match="HTTP 400"):

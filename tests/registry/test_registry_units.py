@@ -185,7 +185,7 @@ def test_scan_rejects_garbage_size_and_kind_mismatch() -> None:
 # --- signing and trust ---------------------------------------------------------------------------
 
 def test_payload_is_cosign_simple_signing(tmp_path: Path) -> None:
-    key_path, pub_path = generate_keypair(tmp_path / "k")
+    key_path, _pub_path = generate_keypair(tmp_path / "k")
     assert (key_path.stat().st_mode & 0o777) == 0o600
     payload = simple_signing_payload("127.0.0.1:5000/dataflare/x", DIGEST)
     d = json.loads(payload)
@@ -210,7 +210,7 @@ def test_encrypted_key(tmp_path: Path) -> None:
 
 
 def test_trust_policy(tmp_path: Path) -> None:
-    good_key, good_pub = generate_keypair(tmp_path / "good")
+    good_key, _good_pub = generate_keypair(tmp_path / "good")
     other_key, _ = generate_keypair(tmp_path / "other")
     (tmp_path / "trust.toml").write_text(
         'require_signatures = true\n[[trust]]\nnamespaces = ["dataflare", "acme/*"]\n'
