@@ -45,7 +45,7 @@ from dataflare_provider.registry.lockfile import (
     LockedRoot,
     Lockfile,
 )
-from dataflare_provider.registry.manifest import PluginManifest, load_manifest
+from dataflare_provider.registry.manifest import PluginManifest, load_manifest, validate_config
 from dataflare_provider.registry.oci import (
     ImageManifest,
     build_plugin_artifact,
@@ -136,6 +136,15 @@ class PulledPlugin:
     @property
     def version(self) -> str:
         return self.manifest.version
+
+    def validate_config(self, config: Any) -> None:
+        """Check ``config`` against the manifest's JSON Schema (call before instantiating)."""
+        validate_config(self.manifest, config)
+
+    def limits(self) -> dict[str, Any]:
+        """The manifest's default limits as keyword arguments of ``runtime.limits.Limits``."""
+        lim = self.manifest.limits
+        return {"timeout_s": lim.timeout_s, "memory_bytes": lim.memory_mb << 20, "fuel": lim.fuel}
 
 
 @dataclass(frozen=True)
@@ -329,6 +338,15 @@ class RegistryClient:
         stats_repo = f"{r.registry}/{r.repository}" if r.registry else r.repository
         self.store.record_pull(stats_repo, pulled.version)
         return pulled
+
+    def locate(self, spec: str | Path) -> tuple[Path, PulledPlugin | None]:
+        """For ``dataflare run`` and friends: an existing file path as is, else pull ``spec`` as a
+        reference. Returns (module path, the pulled plugin or None for a plain path)."""
+        path = Path(spec)
+        if path.is_file():
+            return path, None
+        pulled = self.pull(str(spec))
+        return pulled.path, pulled
 
     def pull_all(self, refs: list[str | PluginReference]) -> list[PulledPlugin]:
         """Pull every plugin of the resolution of ``refs`` (roots first)."""

@@ -80,3 +80,16 @@ def token_registry(
     server = start_registry(tmp_path_factory.mktemp("registry-token"), token_server.registry_yaml())
     yield server
     server.stop()
+
+
+SERVER_FIXTURES = {"registry", "fresh_registry", "basic_registry", "token_registry"}
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that start docker-registry with ``registry`` (``-m 'not registry'`` skips them)."""
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(HERE) and SERVER_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.registry)

@@ -96,3 +96,19 @@ def test_example_plugins_publish_pull_run(
         out = inst.process(batch).output
     assert out is not None
     assert out.column(0).to_pylist() == ["abc", None, "xyz"]
+
+
+def test_locate_path_or_reference_and_limits(tmp_path: Path) -> None:
+    from dataflare_provider.runtime.limits import Limits
+
+    wasm, toml = write_plugin(tmp_path / "src", "locate", "1.0.0")
+    client = RegistryClient()
+    client.publish(wasm, toml)
+    assert client.locate(wasm) == (wasm, None)
+    path, pulled = client.locate("dataflare/locate:^1")
+    assert pulled is not None and path == pulled.path
+    pulled.validate_config({"separator": "."})
+    limits = Limits(**pulled.limits())
+    assert limits.memory_bytes == 16 << 20
+    with Plugin.from_file(path, limits=limits).instantiate({}) as inst:
+        assert inst.process(pa.record_batch({"x": [1]})).rows_out == 1
