@@ -71,6 +71,24 @@ def _addr(a: np.ndarray) -> int:
     return int(a.ctypes.data)
 
 
+class ByteValsScratch:
+    """A reusable ``list<u8>`` element array, kinds pre-set to ``u8``.
+
+    Writing only the value column of warm memory is ~5x cheaper than building (and page-faulting)
+    a fresh 32-bytes-per-byte array for every call. One per instance (not thread-safe).
+    """
+
+    def __init__(self) -> None:
+        self._rows = np.zeros((0, 4), np.uint64)
+
+    def get(self, n: int) -> np.ndarray:
+        if len(self._rows) < n:
+            rows = np.zeros((max(n, 2 * len(self._rows), 1), 4), np.uint64)
+            rows[:, 0] = K_U8
+            self._rows = rows
+        return self._rows
+
+
 @dataclass
 class LoweredRecords:
     """A ``list<data-record>`` value and the arrays it points into (keep it alive for the call)."""
@@ -79,8 +97,11 @@ class LoweredRecords:
     keep: tuple[np.ndarray, ...]
 
 
-def lower_records(cols: RecordColumns) -> LoweredRecords:
-    """Lay out ``cols`` as one ``list<data-record>`` value, with numpy, in host-owned memory."""
+def lower_records(cols: RecordColumns, scratch: ByteValsScratch | None = None) -> LoweredRecords:
+    """Lay out ``cols`` as one ``list<data-record>`` value, with numpy, in host-owned memory.
+
+    With ``scratch``, payload elements go into its reusable array (valid until the next call).
+    """
     n = len(cols)
     total = cols.payload_bytes
     m = len(cols.meta_keys)
@@ -92,7 +113,11 @@ def lower_records(cols: RecordColumns) -> LoweredRecords:
 
     recs = np.zeros((max(n, 1), 4), np.uint64)
     ents = np.zeros((max(n, 1), 4, 6), np.uint64)
-    bytevals = np.empty((max(total, 1), 4), np.uint64)
+    if scratch is not None:
+        bytevals = scratch.get(max(total, 1))
+    else:
+        bytevals = np.empty((max(total, 1), 4), np.uint64)
+        bytevals[:total, 0] = K_U8
     tuples = np.zeros((max(m, 1), 4), np.uint64)
     kvs = np.zeros((max(m, 1), 2, 4), np.uint64)
     u = np.uint64
@@ -117,7 +142,6 @@ def lower_records(cols: RecordColumns) -> LoweredRecords:
     ents[:n, 3, 3] = np.diff(cols.meta_offsets)
     ents[:n, 3, 4] = u(_addr(tuples)) + cols.meta_offsets[:-1].astype(np.uint64) * u(VAL_SIZE)
 
-    bytevals[:total, 0] = K_U8
     bytevals[:total, 1] = cols.payloads.data[:total]
 
     if m:
@@ -158,6 +182,9 @@ def read_u64(addrs: np.ndarray) -> U64:
     return np.ascontiguousarray(mem[idx]).view(np.uint64).ravel()
 
 
+_PER_RUN_MIN = 256  # mean run length above which read_var copies run by run
+
+
 def read_var(ptrs: np.ndarray, lengths: np.ndarray, stride: int = 1, at: int = 0) -> VarBytes:
     """Gather ``lengths[i]`` elements from ``ptrs[i]``: byte ``at`` of each ``stride``-byte element.
 
@@ -170,6 +197,14 @@ def read_var(ptrs: np.ndarray, lengths: np.ndarray, stride: int = 1, at: int = 0
     if total == 0:
         return VarBytes(offsets, np.zeros(0, np.uint8))
     ptrs = ptrs.astype(np.int64)
+    if total >= _PER_RUN_MIN * len(lengths):
+        # long runs: one strided copy per run beats building a per-byte index
+        out = np.empty(total, np.uint8)
+        for i in np.flatnonzero(lengths).tolist():
+            n = int(lengths[i])
+            run = _view(int(ptrs[i]), int(ptrs[i]) + n * stride)
+            out[offsets[i] : offsets[i + 1]] = run[at::stride][:n]
+        return VarBytes(offsets, out)
     nz = lengths > 0
     lo = int(ptrs[nz].min())
     hi = int((ptrs[nz] + lengths[nz] * stride).max())

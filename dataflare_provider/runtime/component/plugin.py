@@ -217,6 +217,7 @@ class ComponentInstance:
         self._engine_config = ComponentPlugin._engine_config(limits)
         self._fuel = limits.fuel
         self._rows_seen = 0
+        self._scratch = low.ByteValsScratch()
         self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
         self._stderr = OutputCapture(
             LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
@@ -375,7 +376,7 @@ class ComponentInstance:
             dead_msgs: list[str] = []
             for lo, hi in self._chunks(records):
                 chunk = _slice(records, lo, hi)
-                lowered = low.lower_records(chunk)
+                lowered = low.lower_records(chunk, self._scratch)
                 val = self._call("process-batch", [lowered.val])
                 try:
                     lifted = low.lift_results(val)
@@ -465,7 +466,7 @@ class ComponentInstance:
             records = to_records(batch, self.mapping, self._rows_seen)
             self._rows_seen += batch.num_rows
             for lo, hi in self._chunks(records):
-                lowered = low.lower_records(_slice(records, lo, hi))
+                lowered = low.lower_records(_slice(records, lo, hi), self._scratch)
                 ok, message = self._call_status("write-batch", lowered)
                 if not ok:
                     raise PluginError(f"write-batch failed: {message}", plugin=self.name)
