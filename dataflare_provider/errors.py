@@ -146,3 +146,11 @@ class ErrorRateExceeded(DataFlareError):
 
 class DataFlareIOError(TransientError):
     """Reading input or writing output failed."""
+
+
+class InputDataError(PermanentError):
+    """The input data cannot be parsed (not a transient I/O problem)."""
+
+
+class OutputSchemaError(PermanentError):
+    """Batches of incompatible schemas were to be written to one output."""

@@ -8,7 +8,6 @@ from dataflare_provider.cli.app import app
 
 COMMAND_MODULES = [
     "dataflare_provider.cli.run",
-    "dataflare_provider.cli.inspect",
     "dataflare_provider.cli.registry",
     "dataflare_provider.cli.keys",
 ]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import queue
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
@@ -22,6 +22,47 @@ from dataflare_provider.runtime.metrics import PluginMetrics
 from dataflare_provider.runtime.plugin import Plugin, PluginInstance, ProcessResult
 
 log = logging.getLogger("dataflare_provider.runtime")
+
+W = TypeVar("W")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def ordered_map(
+    workers: list[W], fn: Callable[[W, T], R], items: Iterable[T], *, name: str = "dataflare"
+) -> Iterator[R]:
+    """``fn(worker, item)`` for every item, each worker used by one thread at a time.
+
+    Results are yielded in input order; at most ``2 * len(workers)`` items are in flight.
+    """
+    if len(workers) == 1:
+        (worker,) = workers
+        for item in items:
+            yield fn(worker, item)
+        return
+    free: queue.SimpleQueue[W] = queue.SimpleQueue()
+    for w in workers:
+        free.put(w)
+
+    def run(item: T) -> R:
+        w = free.get()
+        try:
+            return fn(w, item)
+        finally:
+            free.put(w)
+
+    window: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(len(workers), thread_name_prefix=name) as ex:
+        try:
+            for item in items:
+                window.append(ex.submit(run, item))
+                if len(window) >= 2 * len(workers):
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for fut in window:
+                fut.cancel()
 
 
 class InstancePool:
@@ -53,38 +94,12 @@ class InstancePool:
         except BaseException:
             self.close()
             raise
-        self._free: queue.SimpleQueue[PluginInstance] = queue.SimpleQueue()
-        for inst in self.instances:
-            self._free.put(inst)
-
-    def _run(self, batch: pa.RecordBatch) -> ProcessResult:
-        inst = self._free.get()
-        try:
-            return inst.process(batch)
-        finally:
-            self._free.put(inst)
 
     def map(self, batches: Iterable[pa.RecordBatch]) -> Iterator[ProcessResult]:
         """Process ``batches``; yields one result per input batch, in input order."""
-        if self.workers == 1:
-            inst = self.instances[0]
-            for batch in batches:
-                yield inst.process(batch)
-            return
-        window: deque[Future[ProcessResult]] = deque()
-        with ThreadPoolExecutor(
-            self.workers, thread_name_prefix=f"dataflare-{self.plugin.name}"
-        ) as ex:
-            try:
-                for batch in batches:
-                    window.append(ex.submit(self._run, batch))
-                    if len(window) >= 2 * self.workers:
-                        yield window.popleft().result()
-                while window:
-                    yield window.popleft().result()
-            finally:
-                for fut in window:
-                    fut.cancel()
+        return ordered_map(
+            self.instances, PluginInstance.process, batches, name=f"dataflare-{self.plugin.name}"
+        )
 
     def finish(self) -> list[ProcessResult]:
         """End of stream on every instance; the non-empty results."""
