@@ -49,3 +49,30 @@ def test_plugin(build_dir: Path):  # type: ignore[no-untyped-def]
         return built[name]
 
     return build
+
+
+EXAMPLES = ROOT / "examples"
+C_EXAMPLES = ("basic-transformer", "row-filter", "streaming-aggregator")
+
+
+@pytest.fixture(scope="session")
+def example_plugins() -> dict[str, Path]:
+    """The C example plugins, built from source by ``make -C examples``: name -> .wasm path."""
+    import subprocess
+
+    subprocess.run(["make", "-s", "-C", str(EXAMPLES)], check=True)
+    return {name: EXAMPLES / name / "build" / f"{name}.wasm" for name in C_EXAMPLES}
+
+
+@pytest.fixture(scope="session")
+def published_examples(example_plugins: dict[str, Path], dataflare_home: Path) -> dict[str, str]:
+    """The C examples published (unsigned) to the session's local registry: name -> reference."""
+    from dataflare_provider.registry import RegistryClient
+
+    refs = {}
+    with RegistryClient() as client:
+        for name, wasm in example_plugins.items():
+            result = client.publish(wasm, EXAMPLES / name / "plugin.toml")
+            refs[name] = f"dataflare/{name}:^1.0"  # resolved against the published tags
+            assert result.digest
+    return refs
