@@ -15,6 +15,7 @@ failure at any step leaves nothing behind.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from dataflare_provider.registry.backend import (
 from dataflare_provider.registry.errors import (
     LockfileError,
     PluginNotFoundError,
+    RegistryUnavailableError,
     ResolutionError,
     SignatureError,
     VersionExistsError,
@@ -52,7 +54,7 @@ from dataflare_provider.registry.oci import (
     digest_hex,
 )
 from dataflare_provider.registry.oci_client import OCIClient, RetryPolicy, registry_base_url
-from dataflare_provider.registry.reference import PluginReference, parse_reference
+from dataflare_provider.registry.reference import PluginReference, parse_reference, signature_tag
 from dataflare_provider.registry.resolve import Resolution, Resolver
 from dataflare_provider.registry.scan import DEFAULT_MAX_SIZE, ScanReport, scan_module
 from dataflare_provider.registry.search import (
@@ -61,6 +63,7 @@ from dataflare_provider.registry.search import (
     summarize,
 )
 from dataflare_provider.registry.search import search as search_summaries
+from dataflare_provider.registry.semver import VersionRange
 from dataflare_provider.registry.signing import (
     Signature,
     key_id,
@@ -72,6 +75,7 @@ from dataflare_provider.registry.signing import (
 from dataflare_provider.registry.trust import TrustPolicy, Verification, verify_signatures
 
 SCAN_CACHE_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 def _env_bool(name: str) -> bool | None:
@@ -270,8 +274,16 @@ class RegistryClient:
         if locked is not None:
             return r, locked.digest, locked.version
         backend = self.backend(r.registry)
-        tags = version_tags(backend.tags(r.repository))
         rng = r.version_range()
+        try:
+            tags = version_tags(backend.tags(r.repository))
+        except RegistryUnavailableError as exc:
+            cached = self._cached_resolution(r, rng)
+            if cached is None:
+                raise
+            log.warning("%s; using the cached %s %s (%s)", exc.message, r.repository,
+                        cached[1], cached[0])
+            return r, cached[0], cached[1]
         version = rng.max_satisfying(tags)
         if version is None:
             where = f"registry {r.registry}" if r.registry else f"the local store {self.store.root}"
@@ -287,6 +299,18 @@ class RegistryClient:
         if digest is None:
             _, digest = backend.manifest(r.repository, version)
         return r, digest, version
+
+    def _cached_resolution(
+        self, r: PluginReference, rng: VersionRange
+    ) -> tuple[str, str] | None:
+        """(digest, version) of the highest cached version of a remote plugin matching ``rng``,
+        for when the registry cannot be reached."""
+        cache_repo = f"{r.registry}/{r.repository}"
+        version = rng.max_satisfying(version_tags(self.store.list_tags(cache_repo)))
+        if version is None:
+            return None
+        desc = self.store.resolve_tag(cache_repo, version)
+        return (desc.digest, version) if desc else None
 
     def resolve(self, ref: str | PluginReference) -> str:
         """The manifest digest ``ref`` resolves to (lockfile first, then the highest match)."""
@@ -404,9 +428,9 @@ class RegistryClient:
     def _pull_remote(self, r: PluginReference, digest: str) -> PulledPlugin:
         assert r.registry is not None
         cache_repo = f"{r.registry}/{r.repository}"
-        if (self.store.has_blob(digest) and self.store.resolve_tag(
-            cache_repo, f"{digest.replace(':', '-')}.sig"
-        ) is not None) or (self.store.has_blob(digest) and not self._wants_signatures(r)):
+        cached = self.store.has_blob(digest)
+        sig_cached = self.store.resolve_tag(cache_repo, signature_tag(digest)) is not None
+        if cached and (sig_cached or not self._wants_signatures(r)):
             try:
                 return self._pull_local(r, digest, repo=cache_repo, from_cache=True)
             except PluginNotFoundError:
@@ -434,7 +458,7 @@ class RegistryClient:
                             sig_image.config.digest)
                 for s in sigs:
                     tx.add_blob(s.payload)
-                tx.add_manifest(sig_raw, cache_repo, f"{digest.replace(':', '-')}.sig")
+                tx.add_manifest(sig_raw, cache_repo, signature_tag(digest))
         self._remember_scan(digest, report)
         path = self.store.blob_path(layer.digest)
         return PulledPlugin(path, manifest, got, r.pinned(got), layer.digest, verification, report)

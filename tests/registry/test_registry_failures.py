@@ -164,3 +164,23 @@ def test_errors_are_distinct() -> None:
     for a in classes:
         for b in classes:
             assert a is b or not issubclass(a, b)
+
+
+def test_registry_down_but_cached(tmp_path: Path, fresh_registry: RegistryServer,
+                                  keys: dict[str, tuple[Path, Path]],
+                                  caplog: pytest.LogCaptureFixture) -> None:
+    """A plugin pulled before still resolves and verifies from the cache when the registry is
+    down (with a warning); one never pulled fails as transient."""
+    key, pub = keys["good"]
+    client = _client(fresh_registry, pub, retries=2, backoff_s=0.01)
+    wasm, toml = write_plugin(tmp_path / "src", "offline", "1.4.0")
+    res = client.publish(wasm, toml, sign_key=key)
+    client.pull("dataflare/offline:^1")
+    fresh_registry.stop()
+    offline = _client(fresh_registry, pub, retries=2, backoff_s=0.01)
+    pulled = offline.pull("dataflare/offline:^1")
+    assert pulled.from_cache and pulled.digest == res.digest
+    assert pulled.verification.status == "verified"
+    assert "using the cached dataflare/offline 1.4.0" in caplog.text
+    with pytest.raises(RegistryUnavailableError):
+        offline.pull("dataflare/offline:^2")
