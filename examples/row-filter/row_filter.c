@@ -57,27 +57,33 @@ static void int_threshold(__int128 *t, int *frac) {
   *frac = v != f;
 }
 
-#define FILTER_INT(T, GETTER)                                                        \
-  do {                                                                             \
-    const T *x = GETTER(c);                                                        \
-    for (int64_t j = 0; j < n; j++) {                                              \
-      if (has_nulls && df_col_is_null(c, j)) { df_selection_push(sel, j); errors++; continue; } \
-      __int128 xv = (__int128)x[j];                                                \
-      int s = xv < t ? 0 : xv > t ? 2 : eq;                                        \
-      if (keep_table[s]) df_selection_push(sel, j);                                \
-    }                                                                              \
+/* Branch-free selection: every row index is written, the count advances for kept and null rows
+ * (null rows are counted in `errors` and sent to the dead-letter output). */
+#define SELECT_ROWS(T, GETTER, CLASSIFY)                                                      \
+  do {                                                                                        \
+    const T *xs = GETTER(c);                                                                  \
+    if (!has_nulls) {                                                                         \
+      for (int64_t j = 0; j < n; j++) {                                                       \
+        T x = xs[j];                                                                          \
+        idx[cnt] = (uint32_t)j;                                                               \
+        cnt += keep_table[CLASSIFY];                                                          \
+      }                                                                                       \
+    } else {                                                                                  \
+      for (int64_t j = 0; j < n; j++) {                                                       \
+        T x = xs[j];                                                                          \
+        int valid = df_bit(c->validity, c->offset + j);                                       \
+        idx[cnt] = (uint32_t)j;                                                               \
+        cnt += keep_table[CLASSIFY] | !valid;                                                 \
+        errors += !valid;                                                                     \
+      }                                                                                       \
+    }                                                                                         \
   } while (0)
 
-#define FILTER_FLOAT(T, GETTER)                                                      \
-  do {                                                                             \
-    const T *x = GETTER(c);                                                        \
-    for (int64_t j = 0; j < n; j++) {                                              \
-      if (has_nulls && df_col_is_null(c, j)) { df_selection_push(sel, j); errors++; continue; } \
-      double xv = (double)x[j];                                                    \
-      int s = xv < v ? 0 : xv > v ? 2 : xv == v ? 1 : 3;                           \
-      if (keep_table[s]) df_selection_push(sel, j);                                \
-    }                                                                              \
-  } while (0)
+/* s = sign(x - value) + 1, given the threshold in the column's own domain */
+#define CLASSIFY_INT ((x > t) * 2 + ((x == t) & eq))
+#define CLASSIFY_FLOAT \
+  (((double)x > v) * 2 + ((double)x == v) + !((double)x < v || (double)x > v || (double)x == v) * 3)
+#define CLASSIFY_CONST ((void)x, const_s)
 
 static int process(const df_batch *in, df_output *out) {
   const df_column *c = df_batch_find(in, column);
@@ -85,40 +91,71 @@ static int process(const df_batch *in, df_output *out) {
   if (!df_type_is_numeric(c->type))
     return df_error(DF_STATUS_UNSUPPORTED_SCHEMA, "column '%s' is %s, expected a numeric column",
                     column, df_type_name(c->type));
-  int64_t n = in->num_rows, errors = 0;
+  int64_t n = in->num_rows, errors = 0, cnt = 0;
   int has_nulls = df_col_has_nulls(c);
   df_selection *sel = df_selection_new(n);
+  uint32_t *idx = sel->indices;
   if (df_type_is_int(c->type)) {
-    __int128 t;
+    __int128 t128;
     int frac;
-    int_threshold(&t, &frac);
-    int eq = frac ? 0 : 1;
-    switch (c->type) {
-      case DF_TYPE_INT8: FILTER_INT(int8_t, df_col_i8); break;
-      case DF_TYPE_INT16: FILTER_INT(int16_t, df_col_i16); break;
-      case DF_TYPE_INT32: FILTER_INT(int32_t, df_col_i32); break;
-      case DF_TYPE_INT64: FILTER_INT(int64_t, df_col_i64); break;
-      case DF_TYPE_UINT8: FILTER_INT(uint8_t, df_col_u8); break;
-      case DF_TYPE_UINT16: FILTER_INT(uint16_t, df_col_u16); break;
-      case DF_TYPE_UINT32: FILTER_INT(uint32_t, df_col_u32); break;
-      default: FILTER_INT(uint64_t, df_col_u64); break;
+    int_threshold(&t128, &frac);
+    int eq = !frac;
+    /* the threshold in the column's domain (int64 or uint64), or a constant outcome */
+    int const_s = -1;
+    if (df_type_is_signed_int(c->type)) {
+      if (t128 > INT64_MAX) const_s = 0;
+      else if (t128 < INT64_MIN) const_s = 2;
+    } else {
+      if (t128 > (__int128)UINT64_MAX) const_s = 0;
+      else if (t128 < 0) const_s = 2;
+    }
+    if (const_s >= 0) {
+      SELECT_ROWS(uint8_t, df_col_u8, CLASSIFY_CONST); /* only validity matters */
+    } else if (df_type_is_signed_int(c->type)) {
+      int64_t t = (int64_t)t128;
+      switch (c->type) {
+        case DF_TYPE_INT8: SELECT_ROWS(int8_t, df_col_i8, CLASSIFY_INT); break;
+        case DF_TYPE_INT16: SELECT_ROWS(int16_t, df_col_i16, CLASSIFY_INT); break;
+        case DF_TYPE_INT32: SELECT_ROWS(int32_t, df_col_i32, CLASSIFY_INT); break;
+        default: SELECT_ROWS(int64_t, df_col_i64, CLASSIFY_INT); break;
+      }
+    } else {
+      uint64_t t = (uint64_t)t128;
+      switch (c->type) {
+        case DF_TYPE_UINT8: SELECT_ROWS(uint8_t, df_col_u8, CLASSIFY_INT); break;
+        case DF_TYPE_UINT16: SELECT_ROWS(uint16_t, df_col_u16, CLASSIFY_INT); break;
+        case DF_TYPE_UINT32: SELECT_ROWS(uint32_t, df_col_u32, CLASSIFY_INT); break;
+        default: SELECT_ROWS(uint64_t, df_col_u64, CLASSIFY_INT); break;
+      }
     }
   } else {
     double v = value->number;
-    if (c->type == DF_TYPE_FLOAT32) FILTER_FLOAT(float, df_col_f32);
-    else FILTER_FLOAT(double, df_col_f64);
+    if (c->type == DF_TYPE_FLOAT32) SELECT_ROWS(float, df_col_f32, CLASSIFY_FLOAT);
+    else SELECT_ROWS(double, df_col_f64, CLASSIFY_FLOAT);
   }
-  df_counter_add("rows_dropped", n - sel->length);
-  if (sel->length == 0) return DF_STATUS_NO_OUTPUT;
+  sel->length = cnt;
+  df_counter_add("rows_dropped", n - cnt);
+  if (cnt == 0) return DF_STATUS_NO_OUTPUT;
 
-  df_out_begin(out, sel->length);
-  if (sel->length == n) df_out_pass_all(out, in); /* nothing dropped: zero-copy */
+  df_out_begin(out, cnt);
+  if (cnt == n) df_out_pass_all(out, in); /* nothing dropped: zero-copy */
   else df_out_take_all(out, in, sel);
   df_builder *err = df_out_error_column(out);
-  size_t msg_len = strlen(null_message);
-  for (int64_t k = 0; k < sel->length; k++) {
-    if (errors && df_col_is_null(c, sel->indices[k])) df_builder_append(err, null_message, msg_len);
-    else df_builder_append_null(err);
+  if (errors == 0) {
+    df_builder_append_nulls(err, cnt);
+  } else {
+    size_t msg_len = strlen(null_message);
+    int64_t run = 0; /* pending kept rows */
+    for (int64_t k = 0; k < cnt; k++) {
+      if (df_bit(c->validity, c->offset + idx[k])) {
+        run++;
+        continue;
+      }
+      df_builder_append_nulls(err, run);
+      run = 0;
+      df_builder_append(err, null_message, msg_len);
+    }
+    df_builder_append_nulls(err, run);
   }
   return DF_STATUS_OK;
 }

@@ -67,22 +67,54 @@ static int init(const df_json *cfg) {
 }
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n) {
+  /* fixed-size loads only: a variable-length memcpy would be a memory.copy call per key */
   uint64_t h = 0x9E3779B97F4A7C15ull ^ (n * 0xFF51AFD7ED558CCDull);
+  uint64_t w;
   while (n >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
+    __builtin_memcpy(&w, p, 8);
     h = (h ^ w) * 0x100000001B3ull;
     h ^= h >> 29;
     p += 8;
     n -= 8;
   }
-  uint64_t w = 0;
-  memcpy(&w, p, n);
+  w = 0;
+  if (n >= 4) {
+    uint32_t a, b;
+    __builtin_memcpy(&a, p, 4);
+    __builtin_memcpy(&b, p + n - 4, 4);
+    w = ((uint64_t)a << 32) | b;
+  } else if (n > 0) {
+    w = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+  }
   h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
   h ^= h >> 32;
   h *= 0xFF51AFD7ED558CCDull;
   h ^= h >> 29;
   return h;
+}
+
+/* memcmp(a, b, n) == 0 with fixed-size loads for short keys (wasi-libc's memcmp is a byte loop) */
+static inline int keys_equal(const uint8_t *a, const uint8_t *b, size_t n) {
+  uint64_t x, y, u, v;
+  if (n > 16) return memcmp(a, b, n) == 0;
+  if (n >= 8) {
+    __builtin_memcpy(&x, a, 8);
+    __builtin_memcpy(&y, b, 8);
+    __builtin_memcpy(&u, a + n - 8, 8);
+    __builtin_memcpy(&v, b + n - 8, 8);
+    return ((x ^ y) | (u ^ v)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t p, q, r, t;
+    __builtin_memcpy(&p, a, 4);
+    __builtin_memcpy(&q, b, 4);
+    __builtin_memcpy(&r, a + n - 4, 4);
+    __builtin_memcpy(&t, b + n - 4, 4);
+    return ((p ^ q) | (r ^ t)) == 0;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (a[i] != b[i]) return 0;
+  return 1;
 }
 
 static void table_insert(uint64_t hash, uint32_t gi) {
@@ -141,7 +173,7 @@ static int64_t find_or_add(const uint8_t *key, size_t len) {
       return g;
     }
     group *g = &groups[e - 1];
-    if (g->hash == h && g->key_len == len && memcmp(key_pool + g->key_off, key, len) == 0) return e - 1;
+    if (g->hash == h && g->key_len == len && keys_equal(key_pool + g->key_off, key, len)) return e - 1;
   }
 }
 
@@ -150,6 +182,23 @@ static int64_t find_or_add(const uint8_t *key, size_t len) {
     const T *v = GETTER(s);                                        \
     for (int64_t j = 0; j < n; j++)                                \
       if (!sum_nulls || df_col_is_valid(s, j)) groups[gi[j]].FIELD += CAST v[j]; \
+  } while (0)
+
+/* pass 1: the group of every row (offsets of type OFF: int32 for utf8, int64 for large_utf8) */
+#define GROUP_ROWS(OFF)                                                                  \
+  do {                                                                                   \
+    const OFF *offs = (const OFF *)k->values + k->offset;                                \
+    for (int64_t j = 0; j < n; j++) {                                                    \
+      int64_t g;                                                                         \
+      if (key_nulls && df_col_is_null(k, j)) {                                           \
+        if (null_group < 0) null_group = new_group(0, NULL, 0); /* never in the table */ \
+        g = null_group;                                                                  \
+      } else {                                                                           \
+        g = find_or_add(k->data + offs[j], (size_t)(offs[j + 1] - offs[j]));             \
+      }                                                                                  \
+      gi[j] = (uint32_t)g;                                                               \
+      groups[g].count++;                                                                 \
+    }                                                                                    \
   } while (0)
 
 static int process(const df_batch *in, df_output *out) {
@@ -175,19 +224,8 @@ static int process(const df_batch *in, df_output *out) {
   /* pass 1: group index of every row (in the arena) */
   uint32_t *gi = (uint32_t *)df_arena_alloc((size_t)(n ? n : 1) * sizeof *gi);
   int key_nulls = df_col_has_nulls(k);
-  for (int64_t j = 0; j < n; j++) {
-    int64_t g;
-    if (key_nulls && df_col_is_null(k, j)) {
-      if (null_group < 0) null_group = new_group(0, NULL, 0); /* never in the hash table */
-      g = null_group;
-    } else {
-      size_t len;
-      const uint8_t *key = df_col_bytes(k, j, &len);
-      g = find_or_add(key, len);
-    }
-    gi[j] = (uint32_t)g;
-    groups[g].count++;
-  }
+  if (df_type_is_large(k->type)) GROUP_ROWS(int64_t);
+  else GROUP_ROWS(int32_t);
   /* pass 2: sums (nulls skipped) */
   int sum_nulls = df_col_has_nulls(s);
   switch (s->type) {
