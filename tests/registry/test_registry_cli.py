@@ -82,3 +82,45 @@ def test_cli_remote(tmp_path: Path, registry: RegistryServer) -> None:
     assert "dataflare/cli-remote" in [p["repository"] for p in found]
     out = run("plugin", "pull", f"{registry.name}/dataflare/cli-remote:~0.3", "--allow-unsigned")
     assert "version 0.3.0, signature: unsigned" in out
+
+
+def test_dataflare_run_accepts_a_reference(tmp_path: Path, registry: RegistryServer,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dataflare run REF`: pulled from a real registry, signature-checked under a strict policy
+    given through the environment, then run over a Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import dataflare_provider.cli.run  # noqa: F401 - registers `run`
+
+    run("keys", "generate", str(tmp_path / "k"))
+    policy = tmp_path / "trust.toml"
+    policy.write_text(f'require_signatures = true\n[[trust]]\nnamespaces = ["dataflare"]\n'
+                      f'key = "{tmp_path / "k.pub"}"\n')
+    example = Path(__file__).resolve().parents[2] / "examples" / "basic-transformer"
+    built = example / "build" / "basic-transformer.wasm"
+    if built.exists():
+        wasm, toml, config, ref = (built, example / "plugin.toml", '{"lowercase": ["s"]}',
+                                   "dataflare/basic-transformer:^1")
+    else:
+        wasm, toml = write_plugin(tmp_path / "src", "run-passthrough", "1.0.0")
+        config, ref = "{}", "dataflare/run-passthrough:^1"
+    run("plugin", "publish", str(wasm), "-m", str(toml), "-r", registry.url,
+        "--sign-key", str(tmp_path / "k.key"))
+    monkeypatch.setenv("DATAFLARE_REGISTRY", registry.url)
+    monkeypatch.setenv("DATAFLARE_TRUST_POLICY", str(policy))
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"s": ["AbC", "dEf"], "n": pa.array([1, 2], pa.int64())}), src)
+    out = tmp_path / "out.parquet"
+    run("run", ref, "-i", str(src), "-o", str(out), "-c", config)
+    result = pq.read_table(out)
+    assert result.num_rows == 2
+    if built.exists():
+        assert result.column("s").to_pylist() == ["abc", "def"]
+    # an unsigned plugin under the same policy is refused before anything runs
+    wasm2, toml2 = write_plugin(tmp_path / "src2", "run-unsigned", "1.0.0")
+    run("plugin", "publish", str(wasm2), "-m", str(toml2), "-r", registry.url)
+    result2 = runner.invoke(app, ["run", "dataflare/run-unsigned:1.0.0", "-i", str(src), "-o",
+                                  str(tmp_path / "never.parquet")])
+    assert result2.exit_code == 1 and "has no signature" in " ".join(result2.output.split())
+    assert not (tmp_path / "never.parquet").exists()
