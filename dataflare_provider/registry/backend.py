@@ -117,7 +117,7 @@ class LocalBackend:
     def push_artifact(self, repository: str, tag: str, artifact: PluginArtifact) -> str:
         with self.store.transaction() as tx:
             tx.add_blob(artifact.config_bytes)
-            staged = self.store.tmp_file()
+            staged = tx.tmp_file()
             with open(artifact.wasm_path, "rb") as src, open(staged, "wb") as dst:
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)

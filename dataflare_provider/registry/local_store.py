@@ -79,6 +79,7 @@ class Transaction:
     staged: dict[str, Path] = field(default_factory=dict)
     tags: list[tuple[str, str, Descriptor]] = field(default_factory=list)
     scratch: list[Path] = field(default_factory=list)
+    reused: set[str] = field(default_factory=set)  # blobs already present when staged
 
     def tmp_file(self) -> Path:
         """A staging file for a streamed download; removed when the transaction ends."""
@@ -95,6 +96,8 @@ class Transaction:
             path = self.store._tmp_path()
             path.write_bytes(data)
             self.staged[digest] = path
+        elif digest not in self.staged:
+            self.reused.add(digest)
         return digest
 
     def add_blob_file(self, src: Path, expected: str, what: str = "blob") -> str:
@@ -112,6 +115,8 @@ class Transaction:
             )
         if got not in self.staged and not self.store.has_blob(got):
             self.staged[got] = src
+        elif got not in self.staged:
+            self.reused.add(got)
         return got
 
     def tag(self, repository: str, tag: str, desc: Descriptor) -> None:
@@ -235,6 +240,11 @@ class LocalStore:
         try:
             yield tx
             with self._locked():
+                gone = [d for d in tx.reused if not self.has_blob(d)]
+                if gone:
+                    raise LocalStoreError(
+                        f"blobs {', '.join(gone)} were removed by a concurrent gc; try again"
+                    )
                 for digest, src in tx.staged.items():
                     dst = self.blob_path(digest)
                     if dst.exists():
@@ -293,6 +303,29 @@ class LocalStore:
                 return False
             self._write_index(kept)
             return True
+
+    def gc(self) -> list[str]:
+        """Delete blobs no tagged manifest references (left by forced republishes or a crash
+        between moving blobs in and updating the index); returns their digests."""
+        removed = []
+        with self._locked():
+            keep: set[str] = set()
+            for m in self._read_index():
+                digest = str(m.get("digest", ""))
+                keep.add(digest)
+                try:
+                    body = json.loads(self.blob_path(digest).read_bytes())
+                except (OSError, ValueError, LocalStoreError):
+                    continue
+                for d in [body.get("config") or {}, *(body.get("layers") or [])]:
+                    if isinstance(d, dict) and "digest" in d:
+                        keep.add(str(d["digest"]))
+            for path in (self.root / "blobs" / "sha256").glob("*"):
+                digest = "sha256:" + path.name
+                if digest not in keep:
+                    path.unlink(missing_ok=True)
+                    removed.append(digest)
+        return sorted(removed)
 
     # --- download statistics ------------------------------------------------------------------
 
