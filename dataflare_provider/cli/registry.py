@@ -299,6 +299,14 @@ def sign(
     out.print(f"signed {ref} with key {kid} -> {sig}", highlight=False)
 
 
+@plugin_app.command("gc")
+def gc() -> None:
+    """Delete blobs of the local store that no tag references any more."""
+    with _errors():
+        removed = _client().store.gc()
+    out.print(f"removed {len(removed)} unreferenced blob(s)")
+
+
 @app.command("lock")
 def lock(
     refs: Annotated[list[str] | None, typer.Argument(help="References to lock")] = None,
