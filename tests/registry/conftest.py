@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from registry_servers import (
     REGISTRY_BIN,
+    USERS,
     RegistryServer,
     TokenServer,
     htpasswd_yaml,
     start_registry,
 )
-
-USERS = {"alice": "wonderland-42", "bob": "builder-7"}
 
 needs_registry = pytest.mark.skipif(
     not Path(REGISTRY_BIN).exists(), reason="docker-registry is not installed"

@@ -30,6 +30,7 @@ from cryptography.x509.oid import NameOID
 REGISTRY_BIN = shutil.which("docker-registry") or "/usr/bin/docker-registry"
 SERVICE = "dataflare-test-registry"
 ISSUER = "dataflare-test-issuer"
+USERS = {"alice": "wonderland-42", "bob": "builder-7"}  # the test registries' accounts
 
 
 def free_port() -> int:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import USERS
-from registry_servers import RegistryServer, TokenServer
+from registry_servers import USERS, RegistryServer, TokenServer
 from registry_wasm import write_plugin
 
 from dataflare_provider.registry import RegistryClient, RegistrySettings

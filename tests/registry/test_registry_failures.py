@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import USERS
-from registry_servers import RegistryServer, free_port
+from registry_servers import USERS, RegistryServer, free_port
 from registry_wasm import write_plugin
 
 from dataflare_provider.errors import FailureClass
