@@ -14,10 +14,8 @@ from dataflare_provider.registry.local_store import LocalStore
 from dataflare_provider.registry.manifest import PluginManifest
 from dataflare_provider.registry.oci import (
     MEDIA_COSIGN_PAYLOAD,
-    Descriptor,
     ImageManifest,
     PluginArtifact,
-    check_digest,
     sha256_digest,
 )
 from dataflare_provider.registry.oci_client import OCIClient
@@ -193,10 +191,4 @@ def plugin_manifest_of(raw: bytes, what: str) -> tuple[ImageManifest, PluginMani
     image = ImageManifest.parse(raw, what=what)
     image.wasm_layer(what)
     return image, image.plugin_manifest(what)
-
-
-def verified(data: bytes, desc: Descriptor, what: str) -> bytes:
-    """``data`` after checking it against ``desc``'s digest."""
-    check_digest(data, desc.digest, what)
-    return data
 

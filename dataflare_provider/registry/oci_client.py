@@ -11,7 +11,6 @@ raise permanent errors naming the registry, repository, reference and status.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -417,13 +416,3 @@ class OCIClient:
         """Repositories of the registry (``/v2/_catalog``)."""
         return self._paged("/v2/_catalog", "repositories", "registry:catalog:*", "catalog")
 
-
-def parse_json(raw: bytes, what: str) -> dict[str, Any]:
-    """Decode a JSON object or raise :class:`RegistryError` naming ``what``."""
-    try:
-        d = json.loads(raw)
-    except ValueError as exc:
-        raise RegistryError(f"{what} is not JSON: {exc}") from None
-    if not isinstance(d, dict):
-        raise RegistryError(f"{what} is not a JSON object")
-    return d

@@ -18,7 +18,6 @@ from dataflare_provider.registry.semver import SemverError, VersionRange, is_ver
 
 _COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -128,11 +127,6 @@ def parse_reference(text: str, default_registry: str | None = None) -> PluginRef
         range=vrange,
         digest=digest,
     )
-
-
-def is_valid_tag(tag: str) -> bool:
-    """Whether ``tag`` is a valid OCI tag."""
-    return bool(_TAG.match(tag))
 
 
 def signature_tag(digest: str) -> str:
