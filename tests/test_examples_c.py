@@ -832,3 +832,55 @@ def test_sdk_source(sdk_plugins: dict[str, Plugin]) -> None:
     inst.close()
     with pytest.raises(PluginConfigError):
         sdk_plugins["sdk_source"].instantiate(config={"rows": -1})
+
+
+NATIVE_CASES = {
+    "transformer": (
+        "examples/basic-transformer/basic_transformer.c",
+        {"lowercase": ["k", "s"], "derive": [{"name": "y", "from": "x", "multiply": 3, "add": -1},
+                                             {"name": "z", "from": "f", "multiply": 0.5}]},
+    ),
+    "filter-int": ("examples/row-filter/row_filter.c", {"column": "x", "op": ">=", "value": 10}),
+    "filter-float": ("examples/row-filter/row_filter.c", {"column": "f", "op": "!=", "value": 0.5}),
+    "aggregator": ("examples/streaming-aggregator/streaming_aggregator.c", {"group_by": "k", "sum": "x"}),
+    "take": ("sdk/c/tests/sdk_selftest.c", {"mode": "take"}),
+    "copy": ("sdk/c/tests/sdk_selftest.c", {"mode": "copy"}),
+    "build": ("sdk/c/tests/sdk_selftest.c", {"mode": "build"}),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def native_driver(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``native_driver(src)`` -> sdk/c/tests/native_driver.c built around ``src`` (cached)."""
+    from dataflare_provider.toolchain.c import find_clang
+
+    out = tmp_path_factory.mktemp("native")
+    built: dict[str, Path] = {}
+
+    def build(src: str) -> Path:
+        if src not in built:
+            exe = out / Path(src).stem
+            cmd = [
+                find_clang(), "-g", "-O1", "-fsanitize=address,undefined",
+                "-fno-sanitize-recover=all", "-DDATAFLARE_ARENA_DEBUG", "-Wall", "-Wextra", "-Werror",
+                f"-I{ROOT / 'sdk' / 'c'}", f'-DPLUGIN_SRC="{ROOT / src}"', "-o", str(exe),
+                str(SDK_TESTS / "native_driver.c"), "-lm",
+            ]  # fmt: skip
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr
+            built[src] = exe
+        return built[src]
+
+    return build
+
+
+@pytest.mark.parametrize("case", list(NATIVE_CASES))
+def test_sdk_and_examples_under_native_sanitizers(native_driver: Any, case: str) -> None:
+    """The same C compiled natively with AddressSanitizer + UBSan and a one-malloc-per-allocation
+    arena, driven by sdk/c/tests/native_driver.c over random batches with nulls and offsets."""
+    src, config = NATIVE_CASES[case]
+    proc = subprocess.run(
+        [str(native_driver(src)), json.dumps(config)], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("ok:"), proc.stdout

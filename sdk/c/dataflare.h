@@ -269,6 +269,36 @@ DF_API void df__oom(size_t size) {
   __builtin_trap();
 }
 
+#ifdef DATAFLARE_ARENA_DEBUG
+/* Debug arena (native sanitizer builds of plugin code): one malloc per allocation, so that
+ * AddressSanitizer sees every overflow; the chunk list doubles as the allocation list. */
+DF_API void *df__arena_alloc(df__arena *a, size_t size) {
+  df__chunk *n = (df__chunk *)malloc(sizeof(df__chunk) + (size ? size : 1));
+  if (n == NULL) df__oom(size);
+  n->next = a->cur;
+  n->cap = n->used = size;
+  a->cur = n;
+  a->last = n + 1;
+  return n + 1;
+}
+DF_API void df__arena_free_all(df__arena *a) {
+  df__chunk *c = a->cur;
+  while (c) {
+    df__chunk *next = c->next;
+    free(c);
+    c = next;
+  }
+  a->cur = NULL;
+  a->last = NULL;
+}
+DF_API void df__arena_reset(df__arena *a) { df__arena_free_all(a); }
+DF_API void *df__arena_realloc(df__arena *a, void *p, size_t old_size, size_t new_size) {
+  if (p != NULL && new_size <= old_size) return p;
+  void *q = df__arena_alloc(a, new_size);
+  if (p) memcpy(q, p, old_size);
+  return q;
+}
+#else
 DF_API void *df__arena_alloc(df__arena *a, size_t size) {
   size_t need = (size + (DF__ALIGN - 1)) & ~(size_t)(DF__ALIGN - 1);
   if (need < size) df__oom(size);
@@ -347,6 +377,7 @@ DF_API void *df__arena_realloc(df__arena *a, void *p, size_t old_size, size_t ne
   memcpy(q, p, old_size);
   return q;
 }
+#endif /* DATAFLARE_ARENA_DEBUG */
 
 /* Per-call arena: valid until the next call into the instance. Never returns NULL. */
 DF_API void *df_arena_alloc(size_t size) { return df__arena_alloc(&df__g.call, size); }
@@ -1836,7 +1867,11 @@ DF_API void df__last_error(uint32_t *out) {
   out[1] = (uint32_t)(df__g.error ? df__g.error_len : 0);
 }
 
+#if defined(__wasm__)
 #define DF__EXPORT(name) __attribute__((export_name(#name), visibility("default")))
+#else /* native builds (sanitizer tests of plugin code): plain global functions */
+#define DF__EXPORT(name) __attribute__((visibility("default")))
+#endif
 
 #define DF__COMMON_EXPORTS(INIT)                                                              \
   DF__EXPORT(dataflare_abi_version) int32_t dataflare_abi_version(void) {                     \
