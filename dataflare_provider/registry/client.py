@@ -519,8 +519,7 @@ class RegistryClient:
         sig_digest = kid = None
         if sign_key is not None:
             sig_digest, kid = self.sign(ref, sign_key, sign_key_password)
-        if not unchanged and not target:
-            self._remember_scan(digest, report)
+        self._remember_scan(digest, report)  # the verdict depends on the digest's content only
         return PublishResult(ref, digest, report, sig_digest, kid, unchanged)
 
     def _registry_name(self, registry: str | None) -> str:
