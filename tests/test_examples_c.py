@@ -884,3 +884,17 @@ def test_sdk_and_examples_under_native_sanitizers(native_driver: Any, case: str)
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("ok:"), proc.stdout
+
+
+# -- shared cross-SDK vectors (tests/vectors/<plugin>/, docs/testing-plugins.md) ---------------
+
+VECTORS = ROOT / "tests" / "vectors"
+VECTOR_SETS = sorted(d.name for d in VECTORS.glob("*") if d.is_dir() and d.name in NAMES)
+
+
+@pytest.mark.parametrize("name", VECTOR_SETS)
+def test_c_examples_pass_the_shared_vectors(plugins: dict[str, Plugin], name: str) -> None:
+    from dataflare_provider.testing import assert_vectors
+
+    report = assert_vectors(plugins[name], VECTORS / name)
+    assert report.results
