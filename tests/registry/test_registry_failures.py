@@ -58,7 +58,7 @@ def test_tampered_blob(tmp_path: Path, fresh_registry: RegistryServer,
                        keys: dict[str, tuple[Path, Path]]) -> None:
     key, pub = keys["good"]
     client = _client(fresh_registry, pub)
-    before = _warm(client, tmp_path, key)
+    _warm(client, tmp_path, key)
     wasm, toml = write_plugin(tmp_path / "src", "victim", "1.0.0")
     res = client.publish(wasm, toml, sign_key=key)
     wasm_digest = client.inspect(res.reference).image.wasm_layer().digest
@@ -66,6 +66,7 @@ def test_tampered_blob(tmp_path: Path, fresh_registry: RegistryServer,
     data = bytearray(blob.read_bytes())
     data[-1] ^= 0xFF  # flip a byte of the custom section: still valid wasm
     blob.write_bytes(bytes(data))
+    before = snapshot(client.store.root)  # after publishing: only the pull must leave no trace
     with pytest.raises(DigestMismatchError) as err:
         client.pull("dataflare/victim:1.0.0")
     msg = str(err.value)
@@ -77,11 +78,12 @@ def test_tampered_manifest(tmp_path: Path, fresh_registry: RegistryServer,
                            keys: dict[str, tuple[Path, Path]]) -> None:
     key, pub = keys["good"]
     client = _client(fresh_registry, pub)
-    before = _warm(client, tmp_path, key)
+    _warm(client, tmp_path, key)
     wasm, toml = write_plugin(tmp_path / "src", "victim", "1.0.0")
     res = client.publish(wasm, toml, sign_key=key)
     blob = fresh_registry.storage_blob(res.digest)
     blob.write_bytes(blob.read_bytes().replace(b"Test plugin victim", b"Evil plugin victim"))
+    before = snapshot(client.store.root)  # after publishing: only the pull must leave no trace
     with pytest.raises(DigestMismatchError) as err:
         client.pull("dataflare/victim:1.0.0")
     assert res.digest in str(err.value)
@@ -93,9 +95,10 @@ def test_wrong_key(tmp_path: Path, registry: RegistryServer,
     good_key, good_pub = keys["good"]
     other_key, _ = keys["other"]
     client = _client(registry, good_pub)
-    before = _warm(client, tmp_path, good_key)
+    _warm(client, tmp_path, good_key)
     wasm, toml = write_plugin(tmp_path / "src", "wrong-key", "1.0.0")
     client.publish(wasm, toml, sign_key=other_key)
+    before = snapshot(client.store.root)  # after publishing: only the pull must leave no trace
     with pytest.raises(UntrustedSignatureError) as err:
         client.pull("dataflare/wrong-key:1.0.0")
     msg = str(err.value)
@@ -110,9 +113,10 @@ def test_unsigned_under_strict_policy(tmp_path: Path, registry: RegistryServer,
                                       keys: dict[str, tuple[Path, Path]]) -> None:
     key, pub = keys["good"]
     client = _client(registry, pub)
-    before = _warm(client, tmp_path, key)
+    _warm(client, tmp_path, key)
     wasm, toml = write_plugin(tmp_path / "src", "unsigned", "1.0.0")
     res = client.publish(wasm, toml)
+    before = snapshot(client.store.root)  # after publishing: only the pull must leave no trace
     with pytest.raises(UnsignedPluginError) as err:
         client.pull("dataflare/unsigned:1.0.0")
     assert res.digest in str(err.value) and "requires" in str(err.value)
