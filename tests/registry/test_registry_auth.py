@@ -68,6 +68,10 @@ def test_token_auth_cache_per_scope_and_reauth(
         tokens.put(key, "not-a-valid-token", 300)
     assert client.resolve("dataflare/token-auth:^1") == res.digest
     assert tokens.fetches == n + 1
+    # the catalog needs its own scope (registry:catalog:*)
+    found = client.search("token", registry=token_registry.url, refresh=True)
+    assert [s.repository for s in found] == ["dataflare/token-auth"]
+    assert tokens.fetches == n + 2
 
 
 def test_not_found_names_the_reference(registry: RegistryServer) -> None:
