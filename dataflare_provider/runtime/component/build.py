@@ -173,3 +173,53 @@ def build_python_plugin(
         shutil.move(str(partial), str(out))
     stamp.write_text(digest + "\n")
     return BuildResult(out, world, entry, reused=False)
+
+
+def componentize_js(node_modules: Path | None = None) -> list[str]:
+    """The componentize-js command: ``node_modules/.bin/componentize-js`` under ``node_modules``'s
+    parent (``npm install`` in the plugin directory), else on PATH."""
+    if node_modules is not None:
+        local = node_modules / ".bin" / "componentize-js"
+        if local.exists():
+            return [str(local)]
+    found = shutil.which("componentize-js")
+    if found is None:
+        raise ConfigError(
+            "componentize-js is not installed (npm install @bytecodealliance/componentize-js)"
+        )
+    return [found]
+
+
+def build_js_plugin(
+    source: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    *,
+    world: World = "processor",
+    wit_dir: str | os.PathLike[str] | None = None,
+    reuse: bool = True,
+    timeout: float = 900,
+) -> BuildResult:
+    """Build a JavaScript module (exporting ``dataProcessor``/``dataSource``/``dataDestination``)
+    into a component with componentize-js. WASI ``http`` and ``fetch-event`` are disabled: the
+    sandbox refuses a component that imports ``wasi:http``."""
+    src = Path(source).resolve()
+    out = Path(out_path).resolve()
+    wit = Path(wit_dir).resolve() if wit_dir else WIT_DIR
+    cmd = componentize_js(src.parent / "node_modules")
+    stamp = out.with_name(out.name + ".inputs")
+    digest = _digest([src, wit], f"{world}|{cmd[0]}")
+    if reuse and out.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        return BuildResult(out, world, src.name, reused=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    proc = subprocess.run(
+        [*cmd, str(src), "--wit", str(wit), "--world-name", world,
+         "--disable", "http", "fetch-event", "-o", str(partial)],
+        cwd=src.parent, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0 or not partial.exists():
+        output = (proc.stderr or proc.stdout).strip()
+        raise BuildError(f"componentize-js failed: {output[-4000:]}", entry=src.name)
+    os.replace(partial, out)
+    stamp.write_text(digest + "\n")
+    return BuildResult(out, world, src.name, reused=False)
