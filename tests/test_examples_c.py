@@ -777,7 +777,9 @@ def test_sdk_column_info(sdk_plugins: dict[str, Plugin]) -> None:
         {"i": pa.array([-5, None], pa.int16()), "u": pa.array([2**64 - 1, 1], pa.uint64()),
          "f": pa.array([2.75, None], pa.float32()), "b": pa.array([True, None]),
          "s": pa.array([None, "x"]), "d": pa.array([3, 4], pa.date32()),
-         "t": pa.array([-7, 8], pa.timestamp("us", "UTC")), "n": pa.nulls(2)}
+         "t": pa.array([-7, 8], pa.timestamp("us", "UTC")), "n": pa.nulls(2),
+         "inf": pa.array([math.inf, 0.0]), "ninf": pa.array([-1e300, 0.0]),
+         "nan": pa.array([math.nan, 0.0], pa.float32())}
     )  # fmt: skip
     out = selftest(sdk_plugins, {"mode": "info"}, batch).output.to_pydict()
     assert out["name"] == batch.schema.names
@@ -790,11 +792,27 @@ def test_sdk_column_info(sdk_plugins: dict[str, Plugin]) -> None:
         "date32",
         "timestamp",
         "null",
+        "double",
+        "double",
+        "float",
     ]
-    assert out["null_count"] == [1, 0, 1, 1, 1, 0, 0, 2]
-    assert out["first_i64"] == [-5, -1, 2, 1, None, 3, -7, None]
-    assert out["first_f64"] == [-5.0, 2.0**64, 2.75, 1.0, None, 3.0, -7.0, None]
-    assert out["found"] == [True] * 8
+    assert out["null_count"] == [1, 0, 1, 1, 1, 0, 0, 2, 0, 0, 0]
+    # floats -> int64 saturate (NaN -> 0), like Rust's `as`
+    assert out["first_i64"] == [-5, -1, 2, 1, None, 3, -7, None, 2**63 - 1, -(2**63), 0]
+    assert out["first_f64"][:10] == [
+        -5.0,
+        2.0**64,
+        2.75,
+        1.0,
+        None,
+        3.0,
+        -7.0,
+        None,
+        math.inf,
+        -1e300,
+    ]
+    assert math.isnan(out["first_f64"][10])
+    assert out["found"] == [True] * 11
 
 
 def test_sdk_builder_misuse_is_a_plugin_error(sdk_plugins: dict[str, Plugin]) -> None:

@@ -941,7 +941,16 @@ DF_INLINE void df_col_data_range(const df_column *c, int64_t *start, int64_t *en
   }
 }
 
-/* Element i of any integer, bool, date32 or timestamp column as int64 (uint64 wraps). */
+/* double -> int64 saturating like Rust's `as`: NaN -> 0, out of range -> INT64_MIN/INT64_MAX. */
+DF_INLINE int64_t df_f64_to_i64(double v) {
+  if (v != v) return 0;
+  if (v >= 9223372036854775808.0) return INT64_MAX;
+  if (v < -9223372036854775808.0) return INT64_MIN;
+  return (int64_t)v;
+}
+
+/* Element i of any integer, bool, date32 or timestamp column as int64 (uint64 wraps; floats
+ * truncate toward zero, saturating, see df_f64_to_i64). */
 DF_API int64_t df_col_get_i64(const df_column *c, int64_t i) {
   int64_t k = c->offset + i;
   switch (c->type) {
@@ -954,8 +963,8 @@ DF_API int64_t df_col_get_i64(const df_column *c, int64_t i) {
     case DF_TYPE_UINT16: return ((const uint16_t *)c->values)[k];
     case DF_TYPE_UINT32: return ((const uint32_t *)c->values)[k];
     case DF_TYPE_UINT64: return (int64_t)((const uint64_t *)c->values)[k];
-    case DF_TYPE_FLOAT32: return (int64_t)((const float *)c->values)[k];
-    case DF_TYPE_FLOAT64: return (int64_t)((const double *)c->values)[k];
+    case DF_TYPE_FLOAT32: return df_f64_to_i64(((const float *)c->values)[k]);
+    case DF_TYPE_FLOAT64: return df_f64_to_i64(((const double *)c->values)[k]);
     default: return 0;
   }
 }
