@@ -62,6 +62,7 @@ def test_keys_publish_pull_verify_inspect_list_search(tmp_path: Path,
     # lock + lockfile-only pull
     assert "wrote" in run("lock", "dataflare/cli-flatten:^1")
     assert (tmp_path / "dataflare.lock").exists()
+    assert "dataflare/cli-flatten 1.3.0 sha256:" in run("lock")  # re-lock the existing roots
     run("plugin", "pull", "dataflare/cli-flatten:^1", "--lockfile-only", "--allow-unsigned")
     err = run("plugin", "pull", "dataflare/other:^1", "--lockfile-only", code=1)
     assert "not in" in err and "lockfile-only" in err

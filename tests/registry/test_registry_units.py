@@ -242,3 +242,44 @@ def test_trust_policy(tmp_path: Path) -> None:
     assert verify_signatures(lax, "r", "dataflare", "dataflare/x", DIGEST, []).status == "unsigned"
     assert verify_signatures(lax, "r", "dataflare", "dataflare/x", DIGEST,
                              [sig(other_key)]).status == "unchecked"
+
+
+# --- settings and lockfile -----------------------------------------------------------------------
+
+def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from dataflare_provider.registry import RegistryClient, RegistrySettings
+
+    monkeypatch.setenv("DATAFLARE_REGISTRY", "http://127.0.0.1:5999")
+    monkeypatch.setenv("DATAFLARE_REGISTRY_USERNAME", "ci")
+    monkeypatch.setenv("DATAFLARE_REGISTRY_PASSWORD", "pw")
+    monkeypatch.setenv("DATAFLARE_NAMESPACE", "acme")
+    monkeypatch.setenv("DATAFLARE_REQUIRE_SIGNATURES", "1")
+    monkeypatch.setenv("DATAFLARE_LOCKFILE", str(tmp_path / "x.lock"))
+    s = RegistrySettings.from_env(namespace="override")
+    assert s.registry == "http://127.0.0.1:5999" and s.username == "ci"
+    assert s.password is not None and s.password.get_secret_value() == "pw"
+    assert "pw" not in repr(s)
+    assert s.namespace == "override" and s.require_signatures is True
+    client = RegistryClient()
+    assert client.policy.require_signatures
+    r = client.reference("json-flatten:^1")
+    assert (r.registry, r.namespace, r.name, r.range) == ("127.0.0.1:5999", "acme",
+                                                          "json-flatten", "^1")
+
+
+def test_lockfile_errors(tmp_path: Path) -> None:
+    from dataflare_provider.registry import Lockfile
+    from dataflare_provider.registry.errors import LockfileError
+
+    with pytest.raises(LockfileError, match="does not exist"):
+        Lockfile.load(tmp_path / "none.lock")
+    bad = tmp_path / "bad.lock"
+    bad.write_text("version = 2\n")
+    with pytest.raises(LockfileError, match="version 2"):
+        Lockfile.load(bad)
+    bad.write_text('version = 1\n[[package]]\nname = "a/b"\n')
+    with pytest.raises(LockfileError, match="missing field"):
+        Lockfile.load(bad)
+    bad.write_text("version = [\n")
+    with pytest.raises(LockfileError, match="not valid TOML"):
+        Lockfile.load(bad)
