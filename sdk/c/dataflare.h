@@ -15,8 +15,11 @@
  *
  * and build with
  *
- *     clang-19 --target=wasm32-wasi --sysroot=/usr -O2 -mexec-model=reactor \
- *         -I sdk/c -o plugin.wasm plugin.c
+ *     clang-19 --target=wasm32-wasi --sysroot=/usr -mexec-model=reactor -O2 -flto \
+ *         -mbulk-memory -msimd128 -I sdk/c -Wl,--strip-all -o plugin.wasm plugin.c
+ *
+ * (docs/sdk-c.md explains the flags). Native builds work too, for sanitizer runs of plugin code:
+ * define DATAFLARE_ARENA_DEBUG and see sdk/c/tests/native_driver.c.
  *
  * Concepts (the Rust/Go/AssemblyScript SDKs mirror them):
  *   Processor   init(config) / process(batch, output) / finish(output); Source: init / read.
