@@ -192,7 +192,9 @@ class OCIClient:
         hdrs = dict(headers or {})
         authed = False
         for _ in range(3):
+            fetched_before = self.tokens.fetches
             auth = self._auth_header(scope)
+            fresh = self.tokens.fetches > fetched_before  # a token straight from the server
             if auth:
                 hdrs["Authorization"] = auth
                 authed = True
@@ -204,11 +206,9 @@ class OCIClient:
             if ch is None:
                 break
             if authed:
-                if ch.scheme == "bearer":  # token expired or revoked: drop it, re-auth once
-                    key = (ch.realm, ch.params.get("service", ""), scope or ch.params.get("scope", ""))
-                    if self.tokens.get(key) is None:
-                        break
-                    self.tokens.drop(key)
+                if ch.scheme == "bearer" and not fresh:  # cached token expired or revoked:
+                    scope_key = scope or ch.params.get("scope", "")  # drop it, re-auth once
+                    self.tokens.drop((ch.realm, ch.params.get("service", ""), scope_key))
                     self._challenge = ch
                     authed = False
                     continue
