@@ -364,3 +364,31 @@ def test_component_bytes_throughput(probe: ComponentPlugin) -> None:
         sys.path.remove(str(ROOT))
     mb_s = measure_with_plugin(probe, total_bytes=1 << 20, repeats=3)
     assert mb_s > 3.0, mb_s  # ~6-7 MB/s here; the per-element Python path does ~0.3
+
+
+# --- composition ----------------------------------------------------------------------------------
+
+
+def test_composed_component_runs_with_its_import_satisfied_inside(
+    json_enrich_wasm: Path, component_cache, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """json-enrich composed with a tiny WAT component that exports dataflare:core/metrics: the
+    composition no longer imports metrics, runs, and its counters never reach the host."""
+    import wasmtime
+
+    from dataflare_provider.runtime.component.build import compose_components, wasm_tools
+
+    try:
+        wasm_tools()
+    except Exception:
+        pytest.skip("wasm-tools is not installed")
+    plug = tmp_path / "metrics-null.wasm"
+    plug.write_bytes(wasmtime.wat2wasm((Path(__file__).parent / "data" / "metrics-null.wat").read_text()))
+    composed = compose_components(json_enrich_wasm, [plug], tmp_path / "composed.wasm")
+    plugin = ComponentPlugin.from_file(composed, name="composed", cache=component_cache,
+                                       mapping=RecordMapping(payload_column="payload"))  # fmt: skip
+    assert "dataflare:core/metrics@1.0.0" not in plugin.imports
+    with plugin.instantiate(CONFIG) as inst:
+        res = inst.process(_payload_batch([b'{"name": "ada", "email": "a"}', b"bad"]))
+    assert res.rows_out == 1 and res.rows_error == 1
+    assert inst.metrics.counters == {}  # bad_json went to the composed-in metrics sink

