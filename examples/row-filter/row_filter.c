@@ -160,4 +160,4 @@ static int process(const df_batch *in, df_output *out) {
   return DF_STATUS_OK;
 }
 
-DATAFLARE_PROCESSOR(init, process, NULL)
+DATAFLARE_PROCESSOR(init, process)

@@ -275,4 +275,4 @@ static int finish(df_output *out) {
   return DF_STATUS_OK;
 }
 
-DATAFLARE_PROCESSOR(init, process, finish)
+DATAFLARE_STATEFUL_PROCESSOR(init, process, finish)

@@ -5,8 +5,12 @@
  *
  *     static int my_init(const df_json *config);
  *     static int my_process(const df_batch *in, df_output *out);
- *     static int my_finish(df_output *out);              (optional, stateful plugins)
- *     DATAFLARE_PROCESSOR(my_init, my_process, my_finish)   (or NULL for finish)
+ *     DATAFLARE_PROCESSOR(my_init, my_process)
+ *
+ * or, for a stateful plugin that emits what it holds at the end of the stream,
+ *
+ *     static int my_finish(df_output *out);
+ *     DATAFLARE_STATEFUL_PROCESSOR(my_init, my_process, my_finish)
  *
  * or, for a source plugin,
  *
@@ -37,7 +41,8 @@
  * traps: plugin code never checks for NULL from the SDK.
  *
  * Several translation units may include this header; the SDK's global state is a weak symbol, so
- * it exists once. Use DATAFLARE_PROCESSOR / DATAFLARE_SOURCE in exactly one of them.
+ * it exists once. Use one DATAFLARE_PROCESSOR / DATAFLARE_STATEFUL_PROCESSOR / DATAFLARE_SOURCE
+ * in exactly one of them.
  *
  * Licensed under the Apache License, Version 2.0.
  */
@@ -1902,15 +1907,22 @@ DF_API void df__last_error(uint32_t *out) {
   }                                                                                           \
   DF__EXPORT(dataflare_last_error) void dataflare_last_error(uint32_t *out) { df__last_error(out); }
 
-/* A processor (or sink): INIT(const df_json*), PROCESS(const df_batch*, df_output*),
- * FINISH(df_output*) or NULL. Each returns a DF_STATUS_* code. */
-#define DATAFLARE_PROCESSOR(INIT, PROCESS, FINISH)                                              \
+/* A stateless processor (or sink): INIT(const df_json*), PROCESS(const df_batch*, df_output*),
+ * each returning a DF_STATUS_* code. It does not export dataflare_finish, which tells the host it
+ * may run several instances in parallel and resume a failed run mid-stream. */
+#define DATAFLARE_PROCESSOR(INIT, PROCESS)                                                      \
   DF__COMMON_EXPORTS(INIT)                                                                      \
   DF__EXPORT(dataflare_process)                                                                 \
   int32_t dataflare_process(const struct ArrowSchema *is, const struct ArrowArray *ia,          \
                             struct ArrowSchema *os, struct ArrowArray *oa) {                    \
     return df__run_process(PROCESS, is, ia, os, oa);                                            \
-  }                                                                                             \
+  }
+
+/* A stateful processor: as DATAFLARE_PROCESSOR plus FINISH(df_output*), called once at the end of
+ * the stream to emit what the plugin holds. The host runs it on one instance and does not resume it
+ * mid-stream (its state would be lost). */
+#define DATAFLARE_STATEFUL_PROCESSOR(INIT, PROCESS, FINISH)                                     \
+  DATAFLARE_PROCESSOR(INIT, PROCESS)                                                            \
   DF__EXPORT(dataflare_finish)                                                                  \
   int32_t dataflare_finish(struct ArrowSchema *os, struct ArrowArray *oa) {                     \
     return df__run_finish(FINISH, os, oa);                                                      \

@@ -213,4 +213,4 @@ static int process(const df_batch *in, df_output *out) {
   return df_error(DF_STATUS_ERROR, "unknown mode '%s'", mode);
 }
 
-DATAFLARE_PROCESSOR(init, process, NULL)
+DATAFLARE_PROCESSOR(init, process)
