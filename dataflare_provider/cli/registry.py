@@ -163,6 +163,37 @@ def verify(
         raise typer.Exit(1)
 
 
+def _find_manifest(wasm: Path) -> Path | None:
+    """``plugin.toml`` next to the module or one level up (``<project>/build/x.wasm``)."""
+    for candidate in (wasm.with_name("plugin.toml"), wasm.parent.parent / "plugin.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _mib(n: int | None) -> str:
+    return "-" if n is None else f"{n / 2**20:.2f} MiB"
+
+
+def _inspect_module(wasm: Path, as_json: bool) -> None:
+    """ABI version, kind, exports, imports and memory bounds of a module without a manifest."""
+    from dataflare_provider.runtime.inspect import inspect_module
+
+    info = inspect_module(wasm.read_bytes())
+    if as_json:
+        _dump(info.to_dict())
+    else:
+        out.print(f"[bold]{wasm}[/]  sha256:{info.sha256}  ({info.size:,} bytes)")
+        out.print(f"abi:      dataflare-abi {info.abi_version}" if info.abi_version else "abi:      -")
+        out.print(f"kind:     {info.kind or '-'}{' (stateful)' if info.stateful else ''}")
+        out.print(f"memory:   min {_mib(info.memory_min_bytes)}, max {_mib(info.memory_max_bytes)}")
+        out.print("exports:  " + ", ".join(f"{k} ({v or 'memory'})" for k, v in info.exports.items()))
+        out.print("imports:  " + (", ".join(info.imports) or "none"))
+        out.print("sandbox:  " + ("ok" if info.ok else "REFUSED: " + "; ".join(info.violations)))
+    if not info.ok:
+        raise typer.Exit(1)
+
+
 @plugin_app.command("inspect")
 def inspect(
     ref: Annotated[str, typer.Argument(help="Plugin reference, or a local .wasm path")],
@@ -176,7 +207,11 @@ def inspect(
     """Manifest, versions, scan report, signature status and downloads of a plugin."""
     with _errors():
         if Path(ref).is_file():
-            m = load_manifest(manifest or Path(ref).with_name("plugin.toml"))
+            toml = manifest or _find_manifest(Path(ref))
+            if toml is None:  # a bare module: what the runtime sees
+                _inspect_module(Path(ref), as_json)
+                return
+            m = load_manifest(toml)
             report = scan_module(Path(ref).read_bytes(), m)
             if as_json:
                 _dump({"manifest": m.model_dump(mode="json"), "scan": report.to_dict()})

@@ -48,10 +48,7 @@ class Step:
 
 def manifest_limits(manifest: PluginManifest | None) -> Limits | None:
     """The runtime limits a manifest's ``[limits]`` table asks for."""
-    if manifest is None:
-        return None
-    m = manifest.limits
-    return Limits(timeout_s=m.timeout_s, memory_bytes=m.memory_mb * 2**20, fuel=m.fuel)
+    return Limits(**manifest.runtime_limits()) if manifest is not None else None
 
 
 def _is_path(spec: str) -> bool:

@@ -147,8 +147,7 @@ class PulledPlugin:
 
     def limits(self) -> dict[str, Any]:
         """The manifest's default limits as keyword arguments of ``runtime.limits.Limits``."""
-        lim = self.manifest.limits
-        return {"timeout_s": lim.timeout_s, "memory_bytes": lim.memory_mb << 20, "fuel": lim.fuel}
+        return self.manifest.runtime_limits()
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,11 @@ class PluginManifest(BaseModel):
     def is_component(self) -> bool:
         return self.abi == ABI_COMPONENT_1
 
+    def runtime_limits(self) -> dict[str, Any]:
+        """The default limits as keyword arguments of ``runtime.limits.Limits``."""
+        lim = self.limits
+        return {"timeout_s": lim.timeout_s, "memory_bytes": lim.memory_mb << 20, "fuel": lim.fuel}
+
     def to_json(self) -> str:
         """Canonical compact JSON (sorted keys), as stored in ``io.dataflare.plugin.manifest``."""
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
