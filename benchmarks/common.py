@@ -6,6 +6,9 @@ from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 
+from benchmarks.config import Sizes
+from benchmarks.results import Results
+from benchmarks.timing import interleaved, median, pair_ratio
 from dataflare_provider.runtime import PluginInstance
 
 Kernel = Callable[[pa.RecordBatch], pa.RecordBatch | None]
@@ -53,3 +56,40 @@ def check_same(
     for name in a.schema.names:
         if not a.column(name).equals(b.column(name)):
             raise ResultMismatch(f"{case}: column {name!r} of {peer} differs from dataflare's")
+
+
+def race(
+    case: str,
+    mine: Kernel,
+    batches: Sequence[pa.RecordBatch],
+    fast: dict[str, Kernel],
+    slow: dict[str, Kernel],
+    sizes: Sizes,
+    out: Results,
+) -> list[pa.RecordBatch]:
+    """Check every peer computes dataflare's result, then time them interleaved with dataflare.
+
+    Writes ``<case>_vs_<peer>`` ratios (peer time / dataflare time, median of neighbouring pairs)
+    and the median milliseconds per peer into ``details[case]``. ``slow`` peers (Python loops) run
+    in their own interleaving with ``sizes.slow_reps`` rounds. Returns dataflare's output.
+    """
+    expected = run_all(mine, batches)
+    for name, kernel in {**fast, **slow}.items():  # also the peers' warm-up
+        check_same(case, name, expected, run_all(kernel, batches))
+    medians: dict[str, float] = {}
+    for peers, reps in ((fast, sizes.reps), (slow, sizes.slow_reps)):
+        if not peers:
+            continue
+        fns = {"dataflare": runner(mine, batches)}
+        fns.update({name: runner(k, batches) for name, k in peers.items()})
+        times = interleaved(fns, reps)
+        for name in peers:
+            out.ratio(f"{case}_vs_{name}", pair_ratio(times, "dataflare", name))
+        medians.update({k: round(median(v) * 1e3, 3) for k, v in times.items() if k in peers})
+        medians.setdefault("dataflare", round(median(times["dataflare"]) * 1e3, 3))
+    out.details[case] = {
+        "rows": sum(b.num_rows for b in batches),
+        "batch_rows": batches[0].num_rows if batches else 0,
+        "median_ms": medians,
+    }
+    return expected
