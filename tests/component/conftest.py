@@ -20,10 +20,13 @@ def component_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def component_cache(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from dataflare_provider.runtime.cache import CompiledCache
+def component_cache(dataflare_home: Path):  # type: ignore[no-untyped-def]
+    """The process-wide AOT cache, in the session's DATAFLARE_HOME: ``load_plugin``, the CLI and
+    the operator (also in subprocesses, which inherit DATAFLARE_HOME) find the compiled
+    components there instead of compiling them again."""
+    from dataflare_provider.runtime.cache import default_cache
 
-    return CompiledCache(tmp_path_factory.mktemp("component-aot"))
+    return default_cache
 
 
 @pytest.fixture(scope="session")
