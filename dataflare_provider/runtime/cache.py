@@ -14,6 +14,7 @@ Within one process, compiled modules are also kept in memory by key.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import wasmtime
 
@@ -54,6 +55,7 @@ class CompiledCache:
     def __init__(self, directory: Path | None = None) -> None:
         self._directory = directory
         self._memory: dict[tuple[str, str, str], object] = {}
+        self._verdicts: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -142,10 +144,35 @@ class CompiledCache:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
 
+    def verdict(self, compiled: Compiled[T], config: EngineConfig, policy: str) -> dict[str, Any] | None:
+        """The sandbox checks' result stored for this artifact under ``policy`` (a fingerprint of
+        the sandbox rules), or ``None``: checked once when compiled, not at every load."""
+        key = (compiled.digest, config.fingerprint(), policy)
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
+        path = self.path_for(compiled.digest, config, ".verdict.json")
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("policy") != policy:
+            return None
+        self._verdicts[key] = data
+        return data
+
+    def store_verdict(
+        self, compiled: Compiled[T], config: EngineConfig, policy: str, data: dict[str, Any]
+    ) -> None:
+        data = {**data, "policy": policy}
+        self._verdicts[(compiled.digest, config.fingerprint(), policy)] = data
+        self._store(self.path_for(compiled.digest, config, ".verdict.json"), json.dumps(data).encode())
+
     def clear_memory(self) -> None:
         """Forget in-process modules (the disk cache stays)."""
         with self._lock:
             self._memory.clear()
+            self._verdicts.clear()
 
 
 default_cache = CompiledCache()

@@ -15,6 +15,61 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[k]
 
 
+class LogHistogram:
+    """Constant-memory histogram of positive values: log-spaced buckets ~4.4% wide.
+
+    A long stream (millions of batches) must not grow the task's memory, so batch times are
+    counted in buckets rather than kept; quantiles are accurate to a bucket width.
+    """
+
+    __slots__ = ("buckets", "count", "max", "total", "zeros")
+    STEPS_PER_OCTAVE = 16
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, int] = {}
+        self.count = 0
+        self.zeros = 0
+        self.total = 0.0
+        self.max = 0.0
+
+    def record(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        if value > self.max:
+            self.max = value
+        if value <= 0:
+            self.zeros += 1
+            return
+        key = math.floor(math.log2(value) * self.STEPS_PER_OCTAVE)
+        self.buckets[key] = self.buckets.get(key, 0) + 1
+
+    def merge(self, other: LogHistogram) -> None:
+        self.count += other.count
+        self.zeros += other.zeros
+        self.total += other.total
+        self.max = max(self.max, other.max)
+        for k, n in other.buckets.items():
+            self.buckets[k] = self.buckets.get(k, 0) + n
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def quantile(self, q: float) -> float:
+        """The upper edge of the bucket holding the ``q`` quantile (capped at the maximum)."""
+        if not self.count:
+            return 0.0
+        rank = max(1, math.ceil(q * self.count)) - self.zeros
+        if rank <= 0:
+            return 0.0
+        seen = 0
+        for key in sorted(self.buckets):
+            seen += self.buckets[key]
+            if seen >= rank:
+                return min(self.max, 2 ** ((key + 1) / self.STEPS_PER_OCTAVE))
+        return self.max
+
+
 @dataclass
 class PluginMetrics:
     """Counters and timings of one plugin (merged over its instances when run in parallel).
@@ -36,7 +91,7 @@ class PluginMetrics:
     fuel_consumed: int = 0
     instances: int = 0
     load_source: str = ""
-    batch_times_s: list[float] = field(default_factory=list, repr=False)
+    batch_times: LogHistogram = field(default_factory=LogHistogram, repr=False)
     counters: dict[str, int] = field(default_factory=dict)
     histograms: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
@@ -48,7 +103,7 @@ class PluginMetrics:
         self.rows_out += rows_out
         self.rows_error += rows_error
         self.process_time_s += seconds
-        self.batch_times_s.append(seconds)
+        self.batch_times.record(seconds)
 
     def counter_add(self, name: str, value: int) -> None:
         self.counters[name] = self.counters.get(name, 0) + value
@@ -68,7 +123,7 @@ class PluginMetrics:
         self.memory_usage_bytes = max(self.memory_usage_bytes, other.memory_usage_bytes)
         self.fuel_consumed += other.fuel_consumed
         self.instances += other.instances
-        self.batch_times_s.extend(other.batch_times_s)
+        self.batch_times.merge(other.batch_times)
         for k, v in other.counters.items():
             self.counter_add(k, v)
         for k, vs in other.histograms.items():
@@ -82,7 +137,7 @@ class PluginMetrics:
 
     @property
     def p99_batch_time_s(self) -> float:
-        return _percentile(self.batch_times_s, 0.99)
+        return self.batch_times.quantile(0.99)
 
     @property
     def throughput_rows_s(self) -> float:

@@ -59,6 +59,7 @@ from dataflare_provider.runtime.memory import GuestMemory
 from dataflare_provider.runtime.metrics import PluginMetrics
 from dataflare_provider.runtime.rawcall import GuestCallFailed, GuestFault, RawFunc, lookup_export
 from dataflare_provider.runtime.sandbox import (
+    POLICY_FINGERPRINT,
     SUPPORTED_ABI_VERSIONS,
     check_exports,
     check_imports,
@@ -138,11 +139,15 @@ class Plugin:
         self.digest = compiled.digest
         self.load_source = compiled.source
         module = compiled.module
-        check_imports(module, self.name)
-        self.exports = check_exports(module, self.name)
+        config = self._engine_config(self.limits)
+        verdict = self._cache.verdict(compiled, config, POLICY_FINGERPRINT)
+        if verdict is None:
+            check_imports(module, self.name)
+            verdict = {"exports": check_exports(module, self.name)}
+            self._cache.store_verdict(compiled, config, POLICY_FINGERPRINT, verdict)
+        self.exports: dict[str, str | None] = verdict["exports"]
         self.kind = "processor" if "dataflare_process" in self.exports else "source"
         self.stateful = "dataflare_finish" in self.exports
-        config = self._engine_config(self.limits)
         self._pres[config] = linker_for(get_engine(config)).instantiate_pre(module)
         self.load_time_s = time.perf_counter() - start
         log.info(

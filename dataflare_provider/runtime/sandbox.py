@@ -13,6 +13,7 @@ refused, naming the import.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -62,6 +63,15 @@ OPTIONAL_EXPORTS: dict[str, str] = {
     "dataflare_read": "i32,i32,i32->i32",
     "_initialize": "->",
 }
+
+
+POLICY_FINGERPRINT = hashlib.sha256(
+    repr(
+        (HOST_IMPORTS, sorted(WASI_PREVIEW1_ALLOWED), REQUIRED_EXPORTS, OPTIONAL_EXPORTS,
+         SUPPORTED_ABI_VERSIONS)
+    ).encode()
+).hexdigest()[:16]  # fmt: skip
+"""Changes whenever the rules above change (cached verdicts are keyed by it)."""
 
 
 def signature(ty: wasmtime.FuncType) -> str:
