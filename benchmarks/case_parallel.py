@@ -46,7 +46,7 @@ def run(sizes: Sizes, out: Results) -> None:
         expected = fns["pool_1"]()
         for name in ("pool_2", "threads_2"):
             check_same("parallel", name, expected, fns[name]())
-        times = interleaved(fns, sizes.reps)
+        times = interleaved(fns, sizes.parallel_reps)
         pool_workers = len(two.instances)
     out.ratio("parallel_2_vs_1", pair_ratio(times, "pool_2", "pool_1"))
     out.ratio("parallel_2_vs_1_threads", pair_ratio(times, "threads_2", "pool_1"))

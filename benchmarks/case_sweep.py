@@ -1,6 +1,7 @@
 """How cost grows with batch size: int64 map and utf8 lowercase, dataflare vs pyarrow.
 
-For each batch size the same rows are cut into batches of that size; both kernels run interleaved.
+For each batch size the same rows are cut into batches of that size; both kernels alternate batch
+by batch.
 Reported per batch size: microseconds per batch and nanoseconds per row for each, and the ratio.
 """
 
@@ -12,12 +13,12 @@ from typing import Any
 import pyarrow as pa
 
 from benchmarks import peers
-from benchmarks.common import Kernel, check_same, dataflare_kernel, run_all, runner
+from benchmarks.common import Kernel, check_same, dataflare_kernel, run_all
 from benchmarks.config import Sizes
 from benchmarks.data import int64_batches, string_batches
 from benchmarks.plugins import build
 from benchmarks.results import Results
-from benchmarks.timing import interleaved, median, pair_ratio
+from benchmarks.timing import interleaved_batches, median, pair_ratio
 from dataflare_provider.runtime import Plugin
 
 KERNELS: dict[str, tuple[dict[str, Any], Callable[[int, int], list[pa.RecordBatch]], Kernel]] = {
@@ -38,9 +39,8 @@ def run(sizes: Sizes, out: Results) -> None:
                 check_same(
                     f"sweep {case}", "pyarrow", run_all(mine, batches), run_all(peer, batches)
                 )
-                times = interleaved(
-                    {"dataflare": runner(mine, batches), "pyarrow": runner(peer, batches)},
-                    sizes.sweep_reps,
+                times = interleaved_batches(
+                    {"dataflare": mine, "pyarrow": peer}, batches, sizes.sweep_reps
                 )
                 n = len(batches)
                 d, p = median(times["dataflare"]), median(times["pyarrow"])

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from benchmarks.config import Sizes
 from benchmarks.results import Results
-from benchmarks.timing import interleaved, median, pair_ratio
+from benchmarks.timing import interleaved_batches, median, pair_ratio
 from dataflare_provider.runtime import PluginInstance
 
 Kernel = Callable[[pa.RecordBatch], pa.RecordBatch | None]
@@ -33,10 +33,6 @@ def run_all(kernel: Kernel, batches: Sequence[pa.RecordBatch]) -> list[pa.Record
         if r is not None:
             out.append(r)
     return out
-
-
-def runner(kernel: Kernel, batches: Sequence[pa.RecordBatch]) -> Callable[[], object]:
-    return lambda: run_all(kernel, batches)
 
 
 def check_same(
@@ -69,9 +65,10 @@ def race(
 ) -> list[pa.RecordBatch]:
     """Check every peer computes dataflare's result, then time them interleaved with dataflare.
 
-    Writes ``<case>_vs_<peer>`` ratios (peer time / dataflare time, median of neighbouring pairs)
-    and the median milliseconds per peer into ``details[case]``. ``slow`` peers (Python loops) run
-    in their own interleaving with ``sizes.slow_reps`` rounds. Returns dataflare's output.
+    Kernels alternate batch by batch (:func:`interleaved_batches`); ``<case>_vs_<peer>`` is the
+    median over rounds of peer time / dataflare time, and ``details[case]`` holds the median
+    milliseconds per round. ``slow`` peers (Python loops) run in their own interleaving with
+    ``sizes.slow_reps`` rounds. Returns dataflare's output.
     """
     expected = run_all(mine, batches)
     for name, kernel in {**fast, **slow}.items():  # also the peers' warm-up
@@ -80,9 +77,7 @@ def race(
     for peers, reps in ((fast, sizes.reps), (slow, sizes.slow_reps)):
         if not peers:
             continue
-        fns = {"dataflare": runner(mine, batches)}
-        fns.update({name: runner(k, batches) for name, k in peers.items()})
-        times = interleaved(fns, reps)
+        times = interleaved_batches({"dataflare": mine, **peers}, batches, reps)
         for name in peers:
             out.ratio(f"{case}_vs_{name}", pair_ratio(times, "dataflare", name))
         medians.update({k: round(median(v) * 1e3, 3) for k, v in times.items() if k in peers})

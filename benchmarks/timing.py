@@ -6,6 +6,9 @@ import gc
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -48,8 +51,14 @@ def pair_ratio(times: Mapping[str, Sequence[float]], base: str, peer: str) -> fl
     return statistics.median(p / b for p, b in zip(times[peer], times[base], strict=True))
 
 
-def per_call(fn: Callable[[], object], calls: int, reps: int) -> list[float]:
-    """Seconds per call of ``fn`` for ``reps`` blocks of ``calls`` calls (one warm-up block)."""
+def per_call(
+    fn: Callable[[], object], calls: int, reps: int, clock: Callable[[], float] = time.perf_counter
+) -> list[float]:
+    """Seconds per call of ``fn`` for ``reps`` blocks of ``calls`` calls (one warm-up block).
+
+    ``clock=time.thread_time`` gives this thread's CPU seconds instead of wall time: on a loaded
+    machine wall time includes the time other processes held the core.
+    """
     for _ in range(calls):
         fn()
     out = []
@@ -57,10 +66,47 @@ def per_call(fn: Callable[[], object], calls: int, reps: int) -> list[float]:
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = clock()
             for _ in range(calls):
                 fn()
-            out.append((time.perf_counter() - start) / calls)
+            out.append((clock() - start) / calls)
         finally:
             gc.enable()
     return out
+
+
+def interleaved_batches(
+    kernels: Mapping[str, Callable[[T], object]], items: Sequence[T], reps: int, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Like :func:`interleaved`, but alternating kernels on every item (batch) of a round.
+
+    Round ``r`` runs item 0 through A then B, item 1 through B then A, ... and sums each kernel's
+    time over the round; neighbouring calls are a millisecond apart, so a change in the machine's
+    load hits every kernel alike. Outputs are kept until the round ends (as a writer would hold
+    them), then dropped. Returns each kernel's round totals (seconds).
+    """
+    names = list(kernels)
+    for _ in range(warmup):
+        for name in names:
+            for item in items:
+                kernels[name](item)
+    totals: dict[str, list[float]] = {name: [] for name in names}
+    clock = time.perf_counter
+    for r in range(reps):
+        sums = dict.fromkeys(names, 0.0)
+        kept: list[object] = []
+        gc.collect()
+        gc.disable()
+        try:
+            for i, item in enumerate(items):
+                for name in names if (r + i) % 2 == 0 else reversed(names):
+                    fn = kernels[name]
+                    start = clock()
+                    kept.append(fn(item))
+                    sums[name] += clock() - start
+        finally:
+            gc.enable()
+        del kept
+        for name in names:
+            totals[name].append(sums[name])
+    return totals
