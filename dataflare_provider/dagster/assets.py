@@ -51,6 +51,14 @@ DEFAULT_RETRY_POLICY = dg.RetryPolicy(
 
 
 def _key_of(ref: AssetRef) -> dg.AssetKey:
+    """The key of an asset reference; of a WASM multi-asset, its main output."""
+    if isinstance(ref, dg.AssetsDefinition) and len(ref.keys) > 1:
+        main = ref.keys_by_output_name.get("main")
+        if main is None:
+            raise dg.DagsterInvalidDefinitionError(
+                f"{ref.node_def.name} defines several assets; give the AssetKey of the one meant"
+            )
+        return main
     if isinstance(ref, dg.AssetsDefinition | dg.AssetSpec | dg.SourceAsset):
         return ref.key
     return dg.AssetKey.from_coercible(ref)
