@@ -29,22 +29,34 @@ def component_cache(dataflare_home: Path):  # type: ignore[no-untyped-def]
     return default_cache
 
 
-@pytest.fixture(scope="session")
-def json_enrich_wasm(component_build_dir: Path) -> Path:
-    from dataflare_provider.runtime.component.build import build_python_plugin
-
-    out = component_build_dir / "json-enrich.wasm"
-    build_python_plugin(ROOT / "examples" / "python-json-enrich", out)
-    return out
+SOURCES = {
+    "json-enrich": ROOT / "examples" / "python-json-enrich",
+    "probe": Path(__file__).parent / "plugins" / "probe",
+}
 
 
 @pytest.fixture(scope="session")
-def probe_wasm(component_build_dir: Path) -> Path:
+def built_components(component_build_dir: Path) -> dict[str, Path]:
+    """Every test component built from source, the componentize-py runs side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from dataflare_provider.runtime.component.build import build_python_plugin
 
-    out = component_build_dir / "probe.wasm"
-    build_python_plugin(Path(__file__).parent / "plugins" / "probe", out)
-    return out
+    outs = {name: component_build_dir / f"{name}.wasm" for name in SOURCES}
+    with ThreadPoolExecutor(len(SOURCES)) as pool:
+        for future in [pool.submit(build_python_plugin, SOURCES[n], outs[n]) for n in SOURCES]:
+            future.result()
+    return outs
+
+
+@pytest.fixture(scope="session")
+def json_enrich_wasm(built_components: dict[str, Path]) -> Path:
+    return built_components["json-enrich"]
+
+
+@pytest.fixture(scope="session")
+def probe_wasm(built_components: dict[str, Path]) -> Path:
+    return built_components["probe"]
 
 
 @pytest.fixture(scope="session")

@@ -311,6 +311,7 @@ def test_wall_clock_timeout(probe: ComponentPlugin) -> None:
     inst.close()
 
 
+@pytest.mark.slow  # fuel metering is another engine config: the 18 MB component compiles again
 def test_fuel_limit(probe: ComponentPlugin) -> None:
     inst = _run(probe, _ops(), limits={"fuel": 2_000_000_000})
     with inst:
