@@ -9,8 +9,8 @@ after normalisation (:func:`normalise`: Arrow IPC serialisation, which drops off
 
 For pytest (registered as the ``dataflare`` pytest plugin)::
 
-    def test_my_plugin(dataflare_plugin):
-        inst = dataflare_plugin("build/my-plugin.wasm", {"lowercase": ["name"]})
+    def test_my_plugin(dataflare_instance):
+        inst = dataflare_instance("build/my-plugin.wasm", {"lowercase": ["name"]})
         out = inst.process(batch).output
         assert_batches_equal(out, expected)
 
@@ -331,8 +331,8 @@ def assert_vectors(plugin: str | Path | Any, directory: str | Path) -> VectorRep
 
 
 @pytest.fixture
-def dataflare_plugin() -> Iterator[Callable[..., Any]]:
-    """``dataflare_plugin(path, config={})`` -> an initialised instance, closed after the test."""
+def dataflare_instance() -> Iterator[Callable[..., Any]]:
+    """``dataflare_instance(path, config={})`` -> an initialised instance, closed after the test."""
     made: list[Any] = []
     loaded: dict[Path, Any] = {}
 

@@ -10,6 +10,7 @@ COMMAND_MODULES = [
     "dataflare_provider.cli.run",
     "dataflare_provider.cli.registry",
     "dataflare_provider.cli.keys",
+    "dataflare_provider.cli.sdk",
 ]
 
 

@@ -1,1 +1,2 @@
-"""Guest toolchains: compile plugin sources to ``.wasm`` (C now; Rust, Go, AssemblyScript, Python)."""
+"""Guest toolchains: compile plugin sources to ``.wasm`` (C, Rust, Go, AssemblyScript, Python)
+and the plugin projects of ``dataflare plugin new/build/test`` (:mod:`.project`)."""

@@ -26,6 +26,7 @@ import pyarrow as pa
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 TEMPLATE_FIXTURES = ROOT / "dataflare_provider" / "templates" / "common" / "fixtures"
+PYTHON_TEMPLATE_FIXTURES = ROOT / "dataflare_provider" / "templates" / "python" / "fixtures"
 FORMAT = "dataflare-vectors 1"
 
 INT_TYPES = [pa.int8(), pa.int16(), pa.int32(), pa.int64(),
@@ -151,6 +152,34 @@ def row_filter(batch: pa.RecordBatch, config: dict[str, Any]) -> pa.RecordBatch 
         return None
     out = batch.take(pa.array(rows, pa.int64()))
     return out.append_column("_dataflare_error", pa.array(errors, pa.string()))
+
+
+# -- the python template's record-level plugin (dataflare_provider/templates/python) -----------
+
+
+def lowercase_records(batch: pa.RecordBatch, config: dict[str, Any]) -> pa.RecordBatch:
+    """Rows with the listed fields ASCII-lowercased; a null listed field -> dead letter."""
+    fields = config.get("lowercase", [])
+    rows = batch.to_pylist()
+    errors: list[str | None] = []
+    for row in rows:
+        bad = next((f for f in fields if row.get(f) is None), None)
+        errors.append(None if bad is None else f"{bad} is null")
+        if bad is None:
+            for f in fields:
+                row[f] = ascii_lower(row[f])
+    out = pa.RecordBatch.from_pylist(rows, schema=batch.schema)
+    return out.append_column("_dataflare_error", pa.array(errors, pa.string()))
+
+
+def python_template_vectors() -> VectorSet:
+    vs = VectorSet("lowercase-records", lowercase_records)
+    batch = pa.record_batch({"name": ["Ada", "GRACE", None, "Émile ZOLA", ""], "n": [1, 2, 3, 4, 5],
+                             "score": [0.5, 1.25, -2.0, 3.0, 0.0]})  # fmt: skip
+    vs.case("lowercase", "lowercase one field, a null row to the dead letter", {"lowercase": ["name"]}, batch,
+            [(0, 5), (1, 3)])  # fmt: skip
+    vs.case("passthrough", "{} changes nothing", {}, batch)
+    return vs
 
 
 # -- vector sets --------------------------------------------------------------------------------
@@ -342,6 +371,7 @@ def main(argv: list[str]) -> int:
     row_filter_vectors().write(out / "row-filter")
     if len(argv) <= 1:
         bt.write(TEMPLATE_FIXTURES, TEMPLATE_CASES)
+        python_template_vectors().write(PYTHON_TEMPLATE_FIXTURES)
     total = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     print(f"wrote vectors to {out} ({total / 1024:.0f} KiB)")
     return 0
