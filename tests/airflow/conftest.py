@@ -118,6 +118,17 @@ def dag_bag(airflow_db: None, published_examples: dict[str, str]) -> Any:
     return bag
 
 
+def register_dag(dag: Any) -> None:
+    """Serialize a DAG defined in a test (not in a bundle) so ``dag.test()`` can run it."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=str(_TMP), collect_dags=False)
+    bag.dags[dag.dag_id] = dag
+    sync_bag_to_db(bag, "dags-folder", None)
+
+
 @pytest.fixture(scope="session")
 def run_dag(dag_bag: Any, stats: Any) -> Callable[..., Any]:
     """``run_dag(dag_or_id, **dag_test_kwargs)`` -> the finished DagRun (``dag.test()``)."""
@@ -125,6 +136,8 @@ def run_dag(dag_bag: Any, stats: Any) -> Callable[..., Any]:
     def run(dag: Any, **kwargs: Any) -> Any:
         if isinstance(dag, str):
             dag = dag_bag.dags[dag]
+        elif dag.dag_id not in dag_bag.dags:
+            register_dag(dag)
         return dag.test(**kwargs)
 
     return run

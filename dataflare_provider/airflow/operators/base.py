@@ -235,7 +235,7 @@ class BaseWasmOperator(BaseOperator):
             exc.failure_class == "deterministic" and self.retry_on_plugin_failure
         )
         if retry and self.resume and self._run is not None and self._run.resumable:
-            log.info("a retry resumes from the output ranges committed so far")
+            log.info("a retry (if any is left) resumes from the output ranges committed so far")
         elif not retry:
             log.info("not retrying: a %s failure fails the same way again", exc.failure_class)
 
