@@ -10,7 +10,10 @@ from types import ModuleType
 
 import pytest
 
-pytest.importorskip("dagster")
+try:
+    import dagster  # noqa: F401
+except ImportError:  # the dagster extra is not installed: nothing here can run
+    collect_ignore_glob = ["test_*.py"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_DIR = ROOT / "examples" / "dagster"
