@@ -8,6 +8,7 @@ source plugin that succeeds.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,22 +19,38 @@ import pytest
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
-SDK_SOURCE = Path(__file__).resolve().parents[2] / "sdk" / "c" / "tests" / "sdk_source.c"
+SDK_TESTS = Path(__file__).resolve().parents[2] / "sdk" / "c" / "tests"
 
 
 @pytest.fixture(scope="module")
-def source_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The C SDK's test source (config {"rows": N} -> id, label), built from source."""
+def sdk_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The C SDK's test plugins, built from source: ``sdk_source`` (config {"rows": N} -> id,
+    label) and ``sdk_selftest`` (mode "log": logs at every level, counts rows)."""
     from dataflare_provider.toolchain.c import compile_c
 
-    out = tmp_path_factory.mktemp("source") / "sdk_source.wasm"
-    return compile_c([SDK_SOURCE], out, extra_flags=["-flto", "-mbulk-memory"])
+    out = tmp_path_factory.mktemp("sdk")
+    return {
+        name: compile_c(
+            [SDK_TESTS / f"{name}.c"], out / f"{name}.wasm", extra_flags=["-flto", "-mbulk-memory"]
+        )
+        for name in ("sdk_source", "sdk_selftest")
+    }
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 @pytest.fixture(scope="module")
 def failures_run(
-    run_dag: Any, published_examples: dict[str, str], source_plugin: Path, tmp_path_factory: Any
-) -> tuple[Any, Path]:
+    run_dag: Any, published_examples: dict[str, str], sdk_plugins: dict[str, Path],
+    tmp_path_factory: Any,
+) -> tuple[Any, Path, list[str]]:  # fmt: skip
     from airflow.sdk import DAG
 
     from dataflare_provider.airflow.operators.source import WasmSourceOperator
@@ -80,7 +97,7 @@ def failures_run(
         )
         WasmSourceOperator(
             task_id="source",
-            plugin=str(source_plugin),
+            plugin=str(sdk_plugins["sdk_source"]),
             config={"rows": 25_000},
             processors=[
                 {
@@ -91,7 +108,21 @@ def failures_run(
             output=str(base / "source" / "generated.parquet"),
             batch_size=10_000,
         )
-    return run_dag(dag), base
+        WasmTransformOperator(
+            task_id="guest_log",
+            plugin=str(sdk_plugins["sdk_selftest"]),
+            config={"mode": "log"},
+            input=inp,
+            output=str(base / "guest_log" / "out.parquet"),
+        )
+    records = Records()
+    root = logging.getLogger()
+    root.addHandler(records)
+    try:
+        dr = run_dag(dag)
+    finally:
+        root.removeHandler(records)
+    return dr, base, records.messages
 
 
 def _ti(dr: Any, task_id: str) -> Any:
@@ -99,27 +130,29 @@ def _ti(dr: Any, task_id: str) -> Any:
     return ti
 
 
-def test_permanent_failure_does_not_retry(failures_run: tuple[Any, Path]) -> None:
-    dr, base = failures_run
+def test_permanent_failure_does_not_retry(failures_run: tuple[Any, Path, list[str]]) -> None:
+    dr, base, _ = failures_run
     ti = _ti(dr, "bad_config")
     assert (ti.state, ti.try_number) == ("failed", 1)  # retries=3, yet one try
     assert not (base / "bad_config").exists()  # failed before any data moved
 
 
-def test_deterministic_failure_fails_by_default(failures_run: tuple[Any, Path]) -> None:
-    dr, _ = failures_run
+def test_deterministic_failure_fails_by_default(failures_run: tuple[Any, Path, list[str]]) -> None:
+    dr, _, _ = failures_run
     ti = _ti(dr, "fuel")
     assert (ti.state, ti.try_number) == ("failed", 1)
 
 
-def test_deterministic_failure_retried_when_asked(failures_run: tuple[Any, Path]) -> None:
-    dr, _ = failures_run
+def test_deterministic_failure_retried_when_asked(
+    failures_run: tuple[Any, Path, list[str]],
+) -> None:
+    dr, _, _ = failures_run
     ti = _ti(dr, "fuel_retried")
     assert (ti.state, ti.try_number) == ("failed", 2)  # retries=1: tried twice
 
 
-def test_error_rate_fails_and_keeps_dead_letter(failures_run: tuple[Any, Path]) -> None:
-    dr, base = failures_run
+def test_error_rate_fails_and_keeps_dead_letter(failures_run: tuple[Any, Path, list[str]]) -> None:
+    dr, base, _ = failures_run
     ti = _ti(dr, "error_rate")
     assert (ti.state, ti.try_number) == ("failed", 1)
     rejected = pq.read_table(base / "error_rate" / "rejected.parquet")
@@ -127,8 +160,8 @@ def test_error_rate_fails_and_keeps_dead_letter(failures_run: tuple[Any, Path]) 
     assert not (base / "error_rate" / "out.parquet").exists()  # output not committed
 
 
-def test_source_operator(failures_run: tuple[Any, Path]) -> None:
-    dr, base = failures_run
+def test_source_operator(failures_run: tuple[Any, Path, list[str]]) -> None:
+    dr, base, _ = failures_run
     assert _ti(dr, "source").state == "success"
     out = pq.read_table(base / "source" / "generated.parquet")
     assert out["id"].to_pylist() == list(range(25_000))
@@ -137,3 +170,19 @@ def test_source_operator(failures_run: tuple[Any, Path]) -> None:
     summary = _ti(dr, "source").xcom_pull(task_ids="source")
     assert summary["rows_out"] == 25_000
     assert summary["input"].startswith("source:")
+
+
+def test_guest_log_lines_and_counters(
+    failures_run: tuple[Any, Path, list[str]], stats: Any
+) -> None:
+    """Guest log lines reach the task log prefixed with the plugin's name; plugin counters
+    reach the summary and Airflow Stats."""
+    dr, _, messages = failures_run
+    ti = _ti(dr, "guest_log")
+    assert ti.state == "success"
+    for line in ("[sdk_selftest] info two", "[sdk_selftest] warn 3.0", "[sdk_selftest] error 4"):
+        assert line in messages, line
+    summary = ti.xcom_pull(task_ids="guest_log")
+    assert summary["rows_out"] == 0
+    assert summary["plugins"][0]["counters"] == {"rows_seen": 50_000}
+    assert stats.total("dataflare.plugin.sdk_selftest.rows_seen", task_id="guest_log") == 50_000
