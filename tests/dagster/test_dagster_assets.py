@@ -229,3 +229,23 @@ def test_returned_table_pickles_compactly(published_examples: dict[str, str]) ->
     out = result.output_for_node("same")
     assert out.equals(table)
     assert len(pickle.dumps(out)) < 1.1 * table.nbytes + 10_000
+
+
+def test_multi_asset_files(published_examples: dict[str, str], tmp_path: Path) -> None:
+    pq.write_table(_noisy_table(), tmp_path / "in.parquet")
+    asset = wasm_transform_multi_asset(
+        published_examples["row-filter"],
+        name="kept",
+        dead_letter_name="dropped",
+        config={"column": "amount", "op": ">=", "value": 500},
+        input=str(tmp_path / "in.parquet"),
+        output=str(tmp_path / "kept.parquet"),
+        dead_letter=str(tmp_path / "dropped.parquet"),
+    )
+    result = dg.materialize([asset], resources={"dataflare": DataFlareResource()})
+    kept, dropped = _meta(result, "kept"), _meta(result, "dropped")
+    assert kept["dagster/row_count"].value == pq.read_table(tmp_path / "kept.parquet").num_rows
+    assert kept["dagster/row_count"].value == 450  # 500..999 without the multiples of 10
+    assert dropped["dagster/row_count"].value == 100
+    assert dropped["dataflare/path"].value == str(tmp_path / "dropped.parquet")
+    assert pq.read_table(tmp_path / "dropped.parquet").schema == DEAD_LETTER_SCHEMA
