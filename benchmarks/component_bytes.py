@@ -27,7 +27,9 @@ def identity_component() -> Path:
     from dataflare_provider.settings import dataflare_home
 
     out = dataflare_home() / "builds" / "identity.wasm"
-    build_python_plugin(sdk_dir(), out, entry="dataflare_plugin.builtin:Identity", world="processor")
+    build_python_plugin(
+        sdk_dir(), out, entry="dataflare_plugin.builtin:Identity", world="processor"
+    )
     return out
 
 
@@ -36,7 +38,9 @@ def _batch(total_bytes: int, record_bytes: int) -> pa.RecordBatch:
     rng = np.random.default_rng(0)
     data = rng.integers(0, 256, n * record_bytes, dtype=np.uint8).tobytes()
     payloads = [data[i * record_bytes : (i + 1) * record_bytes] for i in range(n)]
-    return pa.record_batch({"id": [str(i) for i in range(n)], "payload": pa.array(payloads, pa.binary())})
+    return pa.record_batch(
+        {"id": [str(i) for i in range(n)], "payload": pa.array(payloads, pa.binary())}
+    )
 
 
 def measure_with_plugin(
@@ -73,12 +77,17 @@ def measure_component_bytes_mb_s(total_bytes: int = 1 << 20, repeats: int = 5) -
 
 def measure_baseline_mb_s(total_bytes: int = 100_000) -> float:
     """The same call through wasmtime-py's ``Func.__call__`` (per-element Python conversion)."""
-    import wasmtime
-    from wasmtime.component import Record
-
     from dataflare_provider.runtime.component import ComponentPlugin
 
     plugin = ComponentPlugin.from_file(identity_component(), name="identity")
+    return measure_baseline_with_plugin(plugin, total_bytes)
+
+
+def measure_baseline_with_plugin(plugin: Any, total_bytes: int = 100_000) -> float:
+    """``Func.__call__`` MB/s of one record of ``total_bytes`` through ``plugin``."""
+    import wasmtime
+    from wasmtime.component import Record
+
     with plugin.instantiate({}) as inst:
         func = inst._funcs["process-batch"]
         rec = Record()

@@ -185,6 +185,7 @@ class Staging:
         if target.is_dir:
             return self._assemble_dir(parts, target)
         if len(parts) == 1 and target.format is Format.PARQUET and target.location.fs is self.fs:
+            self.fs.makedirs(target.location.parent.path, exist_ok=True)
             self.fs.mv(parts[0].path, target.location.path)
             return _parquet_rows(target.location)
         return write_batches(_read_parts(parts), target.location, target.format)

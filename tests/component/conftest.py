@@ -30,7 +30,7 @@ def component_cache(dataflare_home: Path):  # type: ignore[no-untyped-def]
 
 
 SOURCES = {
-    "json-enrich": ROOT / "examples" / "python-json-enrich",
+    "json-enrich": ROOT / "examples" / "python-json-enrich" / "src",
     "probe": Path(__file__).parent / "plugins" / "probe",
 }
 

@@ -35,14 +35,15 @@ pytestmark = pytest.mark.skipif(
     reason="componentize-py is not installed",
 )
 
-EXAMPLE = ROOT / "examples" / "python-json-enrich"
+EXAMPLE = ROOT / "examples" / "python-json-enrich" / "src"
 CONFIG = {"upper": ["name"], "add": {"source": "crm"}, "drop_if_missing": "email"}
 
 
 def _variant(plugin: ComponentPlugin, **kw: object) -> ComponentPlugin:
     """The same compiled component (process cache) with other options."""
-    return ComponentPlugin(plugin._wasm, name=plugin.name, digest=plugin.digest,
-                           cache=plugin._cache, **kw)  # type: ignore[arg-type]
+    return ComponentPlugin(
+        plugin._wasm, name=plugin.name, digest=plugin.digest, cache=plugin._cache, **kw
+    )  # type: ignore[arg-type]
 
 
 def _payload_batch(payloads: list[bytes]) -> pa.RecordBatch:
@@ -86,13 +87,15 @@ def test_wit_bindings_generate_for_every_world(world: str, tmp_path: Path) -> No
 
 
 def test_find_entry_picks_the_processor_class() -> None:
-    assert find_entry(EXAMPLE) == ("plugin:JsonEnrich", "processor")
+    assert find_entry(EXAMPLE) == ("json_enrich:JsonEnrich", "processor")
 
 
 # --- the Python example -------------------------------------------------------------------------
 
 
-def test_example_builds_into_a_component(json_enrich_wasm: Path, json_enrich: ComponentPlugin) -> None:
+def test_example_builds_into_a_component(
+    json_enrich_wasm: Path, json_enrich: ComponentPlugin
+) -> None:
     assert is_component(json_enrich_wasm.read_bytes())
     assert json_enrich.world == "processor" and json_enrich.kind == "processor"
     assert "dataflare:core/logging@1.0.0" in json_enrich.imports
@@ -101,7 +104,7 @@ def test_example_builds_into_a_component(json_enrich_wasm: Path, json_enrich: Co
 def _local(config: dict[str, object], mapping: RecordMapping | None = None):  # type: ignore[no-untyped-def]
     sys.path.insert(0, str(EXAMPLE))
     try:
-        from plugin import JsonEnrich  # type: ignore[import-not-found]
+        from json_enrich import JsonEnrich  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(EXAMPLE))
     from dataflare_provider.runtime.component.local import LocalProcessor
@@ -188,7 +191,9 @@ print(json.dumps({{"deserialize_s": deser}}))
     assert min(runs) < 0.010, runs
 
 
-def test_full_plugin_load_from_aot_cache_in_a_fresh_process(json_enrich_wasm: Path, json_enrich: ComponentPlugin) -> None:
+def test_full_plugin_load_from_aot_cache_in_a_fresh_process(
+    json_enrich_wasm: Path, json_enrich: ComponentPlugin
+) -> None:
     script = f"""
 import time, json, sys
 from pathlib import Path
@@ -271,7 +276,9 @@ def test_sandbox_has_no_files_env_or_network(probe: ComponentPlugin) -> None:
         server.close()
 
 
-def test_stdout_stderr_logging_and_metrics_reach_the_host(probe: ComponentPlugin, caplog: pytest.LogCaptureFixture) -> None:
+def test_stdout_stderr_logging_and_metrics_reach_the_host(
+    probe: ComponentPlugin, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     inst = _run(probe, _ops())
     with inst:
@@ -358,20 +365,25 @@ def test_bulk_lowering_round_trips_every_byte(probe: ComponentPlugin) -> None:
 
 
 def test_component_bytes_throughput(probe: ComponentPlugin) -> None:
+    """Bulk lowering vs wasmtime-py's per-element conversion, measured side by side (a ratio, so
+    a busy machine does not fail it; benchmarks/component_bytes.py reports the absolute MB/s)."""
     sys.path.insert(0, str(ROOT))
     try:
-        from benchmarks.component_bytes import measure_with_plugin
+        from benchmarks.component_bytes import measure_baseline_with_plugin, measure_with_plugin
     finally:
         sys.path.remove(str(ROOT))
-    mb_s = measure_with_plugin(probe, total_bytes=1 << 20, repeats=3)
-    assert mb_s > 3.0, mb_s  # ~6-7 MB/s here; the per-element Python path does ~0.3
+    bulk = measure_with_plugin(probe, total_bytes=1 << 20, repeats=3)
+    baseline = measure_baseline_with_plugin(probe, total_bytes=64 << 10)
+    assert bulk > 8 * baseline, (bulk, baseline)  # ~8-9 vs ~0.2-0.3 MB/s on an idle machine
 
 
 # --- composition ----------------------------------------------------------------------------------
 
 
 def test_composed_component_runs_with_its_import_satisfied_inside(
-    json_enrich_wasm: Path, component_cache, tmp_path: Path  # type: ignore[no-untyped-def]
+    json_enrich_wasm: Path,
+    component_cache,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     """json-enrich composed with a tiny WAT component that exports dataflare:core/metrics: the
     composition no longer imports metrics, runs, and its counters never reach the host."""
@@ -384,7 +396,9 @@ def test_composed_component_runs_with_its_import_satisfied_inside(
     except Exception:
         pytest.skip("wasm-tools is not installed")
     plug = tmp_path / "metrics-null.wasm"
-    plug.write_bytes(wasmtime.wat2wasm((Path(__file__).parent / "data" / "metrics-null.wat").read_text()))
+    plug.write_bytes(
+        wasmtime.wat2wasm((Path(__file__).parent / "data" / "metrics-null.wat").read_text())
+    )
     composed = compose_components(json_enrich_wasm, [plug], tmp_path / "composed.wasm")
     plugin = ComponentPlugin.from_file(composed, name="composed", cache=component_cache,
                                        mapping=RecordMapping(payload_column="payload"))  # fmt: skip

@@ -18,15 +18,15 @@ from dataflare_provider.runtime.component.local import LocalProcessor
 from dataflare_provider.runtime.loader import load_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "python-json-enrich"
+EXAMPLE = ROOT / "examples" / "python-json-enrich" / "src"
 PROBE = Path(__file__).parent / "plugins" / "probe"
 CONFIG = {"upper": ["name"], "add": {"source": "crm"}}
 
 
-def _class(directory: Path, name: str):  # type: ignore[no-untyped-def]
+def _class(path: Path, name: str):  # type: ignore[no-untyped-def]
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"_plugin_{directory.name}", directory / "plugin.py")
+    spec = importlib.util.spec_from_file_location(f"_plugin_{path.stem}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -54,7 +54,10 @@ def test_load_plugin_picks_the_component_path(json_enrich_wasm: Path, json_enric
 
 
 def test_dataflare_run_output_equals_the_pure_python_run(
-    json_enrich_wasm: Path, json_enrich, people: tuple[Path, pa.Table], tmp_path: Path  # type: ignore[no-untyped-def]
+    json_enrich_wasm: Path,
+    json_enrich,
+    people: tuple[Path, pa.Table],
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     path, table = people
     out = tmp_path / "out.parquet"
@@ -65,7 +68,7 @@ def test_dataflare_run_output_equals_the_pure_python_run(
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = pq.read_table(out)
-    local = LocalProcessor(_class(EXAMPLE, "JsonEnrich")(), CONFIG)
+    local = LocalProcessor(_class(EXAMPLE / "json_enrich.py", "JsonEnrich")(), CONFIG)
     want = pa.Table.from_batches(
         [r.output for b in table.to_batches(max_chunksize=200) if (r := local.process(b)).output]
     )
@@ -74,7 +77,9 @@ def test_dataflare_run_output_equals_the_pure_python_run(
 
 
 def test_airflow_operator_runs_the_component(
-    probe_wasm: Path, probe, tmp_path: Path  # type: ignore[no-untyped-def]
+    probe_wasm: Path,
+    probe,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     pytest.importorskip("airflow")
     from dataflare_provider.airflow.operators.transform import WasmTransformOperator
@@ -89,8 +94,26 @@ def test_airflow_operator_runs_the_component(
     summary = op.execute({})
     assert (summary["rows_in"], summary["rows_out"], summary["rows_error"]) == (4, 2, 1)
     got = pq.read_table(tmp_path / "out")
-    want = LocalProcessor(_class(PROBE, "Probe")(), {}).process(table.to_batches()[0])
+    want = LocalProcessor(_class(PROBE / "plugin.py", "Probe")(), {}).process(table.to_batches()[0])
     assert want.output is not None
     assert got.select(want.output.schema.names).to_pylist() == want.output.to_pylist()
     dead = pq.read_table(tmp_path / "dead").to_pylist()
     assert len(dead) == 1 and "asked to fail" in json.dumps(dead)
+
+
+@pytest.mark.slow  # one more componentize-py build (~15 s)
+def test_dataflare_plugin_build_of_the_python_project(tmp_path: Path) -> None:
+    """The CLI's project build (plugin.toml + src/*.py) goes through build_python_plugin."""
+    import shutil
+
+    project = tmp_path / "python-json-enrich"
+    shutil.copytree(ROOT / "examples" / "python-json-enrich", project,
+                    ignore=shutil.ignore_patterns("build"))  # fmt: skip
+    from dataflare_provider.toolchain.project import build, load_project
+
+    proj = load_project(project)
+    assert proj.language == "python"
+    report = build(proj)
+    from dataflare_provider.runtime.component import is_component
+
+    assert is_component(report.path.read_bytes())

@@ -40,9 +40,9 @@ def js_plugin(component_build_dir: Path, component_cache):  # type: ignore[no-un
 def test_js_example_matches_the_python_example(js_plugin) -> None:  # type: ignore[no-untyped-def]
     from dataflare_provider.runtime.component.local import LocalProcessor
 
-    sys.path.insert(0, str(ROOT / "examples" / "python-json-enrich"))
+    sys.path.insert(0, str(ROOT / "examples" / "python-json-enrich" / "src"))
     try:
-        from plugin import JsonEnrich  # type: ignore[import-not-found]
+        from json_enrich import JsonEnrich  # type: ignore[import-not-found]
     finally:
         sys.path.pop(0)
     batch = pa.record_batch(

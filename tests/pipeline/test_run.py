@@ -233,3 +233,16 @@ def test_in_memory_table(example_plugins, table) -> None:  # type: ignore[no-unt
     assert result.output.equals(data.filter(pc.fill_null(pc.less(data["amount"], 10), False)))
     assert result.dead_letter.num_rows == data["amount"].null_count == result.report.rows_error
     assert result.report.rows_in == N
+
+
+def test_outputs_in_new_directories(example_plugins, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Single-part output and dead-letter files land in directories that did not exist yet."""
+    pq.write_table(pa.table({"amount": pa.array([1.0, None, 300.0])}), tmp_path / "in.parquet")
+    step = resolve_step(example_plugins["row-filter"], {"column": "amount", "op": ">=", "value": 100})
+    report = run_transform(
+        [step], tmp_path / "new" / "out.parquet", tmp_path / "in.parquet",
+        dead_letter=tmp_path / "rejected" / "dl.parquet",
+    )  # fmt: skip
+    assert report.rows_error == 1
+    assert pq.read_table(tmp_path / "new" / "out.parquet")["amount"].to_pylist() == [300.0]
+    assert pq.read_table(tmp_path / "rejected" / "dl.parquet").num_rows == 1

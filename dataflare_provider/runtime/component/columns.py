@@ -44,9 +44,11 @@ class VarBytes:
         """From a (large) binary or utf8 array; nulls become empty strings."""
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
-        target = pa.large_string() if pa.types.is_string(array.type) or pa.types.is_large_string(
-            array.type
-        ) else pa.large_binary()
+        target = (
+            pa.large_string()
+            if pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+            else pa.large_binary()
+        )
         array = array.cast(target)
         if array.null_count:
             array = array.fill_null(b"" if target == pa.large_binary() else "")

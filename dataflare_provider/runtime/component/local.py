@@ -26,7 +26,9 @@ def _sdk(module: str = "dataflare_plugin") -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("the dataflare_plugin SDK is not installed (pip install ./sdk/python)") from exc
+        raise ImportError(
+            "the dataflare_plugin SDK is not installed (pip install ./sdk/python)"
+        ) from exc
 
 
 def columns_from_records(records: list[Any]) -> RecordColumns:
@@ -45,8 +47,9 @@ def records_from_columns(cols: RecordColumns) -> list[Any]:
     meta = cols.metadata_lists()
     return [
         sdk.Record(i, int(t), p, m)
-        for i, t, p, m in zip(cols.ids_str(), cols.timestamps.tolist(), cols.payloads.to_list(),
-                              meta, strict=True)
+        for i, t, p, m in zip(
+            cols.ids_str(), cols.timestamps.tolist(), cols.payloads.to_list(), meta, strict=True
+        )
     ]
 
 

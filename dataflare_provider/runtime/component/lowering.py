@@ -43,9 +43,10 @@ from dataflare_provider.runtime.component.columns import (
 
 VAL_SIZE = 32
 ENTRY_SIZE = 48
-if ctypes.sizeof(ffi.wasmtime_component_val_t) != VAL_SIZE or ctypes.sizeof(
-    ffi.wasmtime_component_valrecord_entry_t
-) != ENTRY_SIZE:  # pragma: no cover - a new wasmtime-py with another layout
+if (
+    ctypes.sizeof(ffi.wasmtime_component_val_t) != VAL_SIZE
+    or ctypes.sizeof(ffi.wasmtime_component_valrecord_entry_t) != ENTRY_SIZE
+):  # pragma: no cover - a new wasmtime-py with another layout
     raise ImportError("unexpected wasmtime_component_val_t layout; fast lowering needs updating")
 
 K_U8 = int(ffi.WASMTIME_COMPONENT_U8.value)

@@ -74,7 +74,9 @@ def _json_default(value: Any) -> Any:
 
 def rows_as_json(batch: pa.RecordBatch) -> VarBytes:
     """Each row as compact UTF-8 JSON."""
-    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default).encode
+    dumps = json.JSONEncoder(
+        separators=(",", ":"), ensure_ascii=False, default=_json_default
+    ).encode
     return VarBytes.from_list([dumps(row).encode() for row in batch.to_pylist()])
 
 
@@ -210,7 +212,9 @@ def records_to_batch(
     return batch, bad
 
 
-def dead_letter(batch: pa.RecordBatch, rows: np.ndarray, messages: list[str]) -> pa.RecordBatch | None:
+def dead_letter(
+    batch: pa.RecordBatch, rows: np.ndarray, messages: list[str]
+) -> pa.RecordBatch | None:
     """Input rows ``rows`` with their error ``messages`` in ``_dataflare_error``."""
     if len(rows) == 0:
         return None

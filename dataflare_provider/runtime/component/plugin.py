@@ -130,9 +130,9 @@ class ComponentPlugin:
         self.limits = limits or Limits()
         self.size = len(wasm)
         self.mapping = (
-            mapping if isinstance(mapping, RecordMapping) else RecordMapping.from_options(
-                dict(mapping or {})
-            )
+            mapping
+            if isinstance(mapping, RecordMapping)
+            else RecordMapping.from_options(dict(mapping or {}))
         )
         self.max_call_bytes = max_call_bytes
         self._wasm = wasm
@@ -324,10 +324,14 @@ class ComponentInstance:
         text = str(exc)
         err: DataFlareError
         if self.watch.reason == deadline.TIMED_OUT:
-            err = PluginTimeoutError(f"{func} ran past its {self.limits.timeout_s:g} s timeout", **ctx)
+            err = PluginTimeoutError(
+                f"{func} ran past its {self.limits.timeout_s:g} s timeout", **ctx
+            )
         elif self.watch.reason == deadline.INTERRUPTED:
             err = PluginInterrupted(f"{func} was interrupted", **ctx)
-        elif (isinstance(exc, wasmtime.Trap) and exc.trap_code is wasmtime.TrapCode.OUT_OF_FUEL) or "all fuel consumed" in text:
+        elif (
+            isinstance(exc, wasmtime.Trap) and exc.trap_code is wasmtime.TrapCode.OUT_OF_FUEL
+        ) or "all fuel consumed" in text:
             err = FuelExhaustedError(f"{func} used up its fuel budget of {self._fuel:,}", **ctx)
         else:
             first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
@@ -450,7 +454,9 @@ class ComponentInstance:
             result = ProcessResult(out, _bad_batch(bad))
         finally:
             self._end()
-        self.metrics.record_batch(time.perf_counter() - start, 0, result.rows_out, result.rows_error)
+        self.metrics.record_batch(
+            time.perf_counter() - start, 0, result.rows_out, result.rows_error
+        )
         return result
 
     def reset(self) -> None:
@@ -615,9 +621,13 @@ def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch | None:
         return None
     if len(batches) == 1:
         return batches[0]
-    table = pa.Table.from_batches(batches) if all(
-        b.schema == batches[0].schema for b in batches
-    ) else pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive")
+    table = (
+        pa.Table.from_batches(batches)
+        if all(b.schema == batches[0].schema for b in batches)
+        else pa.concat_tables(
+            [pa.Table.from_batches([b]) for b in batches], promote_options="permissive"
+        )
+    )
     return table.combine_chunks().to_batches()[0]
 
 

@@ -18,7 +18,7 @@ class Probe(Processor):
 
     def process(self, record: Record) -> Any:
         self.seen += 1
-        op = record.json()["op"] if record.payload.startswith(b"{\"op\"") else "echo"
+        op = record.json()["op"] if record.payload.startswith(b'{"op"') else "echo"
         if op == "echo":
             return record
         if op == "skip":
