@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,13 @@ from dataflare_provider.registry import (
     load_manifest,
     validate_config,
 )
-from dataflare_provider.registry.errors import InvalidReferenceError
+from dataflare_provider.registry.errors import InvalidReferenceError, RegistryUnavailableError
 from dataflare_provider.runtime.limits import Limits
 
 log = logging.getLogger("dataflare_provider.dagster")
+
+UNREACHABLE_TTL_S = 60.0
+_unreachable: dict[str, float] = {}  # registry -> when it was last found unreachable
 
 
 @dataclass(frozen=True)
@@ -113,12 +117,20 @@ def definition_manifest(
     try:
         with RegistryClient(quick) as client:
             ref = client.reference(text)  # InvalidReferenceError propagates
+            where = ref.registry or ""
+            if time.monotonic() - _unreachable.get(where, -UNREACHABLE_TTL_S) < UNREACHABLE_TTL_S:
+                log.info("plugin %s: registry %s was unreachable moments ago; its config will "
+                         "be validated when the asset runs", text, where)  # fmt: skip
+                return None
             try:
                 r, digest, version = client.resolve_version(ref)
                 if version is not None and not r.digest:
                     return client.manifest_at(r, version)[1]
                 return client.manifest_by_digest(r.pinned(digest))
             except (DataFlareError, OSError) as exc:
+                if isinstance(exc, RegistryUnavailableError):
+                    # one timeout per registry, not one per asset of a code location
+                    _unreachable[where] = time.monotonic()
                 log.info(
                     "plugin %s: not available at definition time (%s); its config will be "
                     "validated when the asset runs",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +27,7 @@ from dataflare_provider.errors import (
     PluginTrapError,
 )
 from dataflare_provider.pipeline import DEAD_LETTER_SCHEMA
+from dataflare_provider.registry import RegistrySettings
 
 pytestmark = pytest.mark.dagster
 
@@ -160,3 +163,20 @@ def test_reference_filter_matches_pyarrow(published_examples: dict[str, str]) ->
         published_examples["row-filter"], table, config={"column": "amount", "op": ">", "value": 7}
     ).output
     assert out.equals(table.filter(pc.greater(table["amount"], 7)))
+
+
+def test_unreachable_registry_does_not_stall_loading(caplog: pytest.LogCaptureFixture) -> None:
+    """One failed attempt per registry, not one per asset of a code location."""
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    down = RegistrySettings(registry=f"127.0.0.1:{port}")
+    started = time.perf_counter()
+    with caplog.at_level(logging.INFO, logger="dataflare_provider.dagster"):
+        for i in range(4):
+            wasm_transform_asset("dataflare/row-filter:^1.0", name=f"a{i}", upstream="up",
+                                 config={"column": "x", "op": "~", "value": 1},  # invalid, unseen
+                                 registry=down)  # fmt: skip
+    assert time.perf_counter() - started < 10
+    assert caplog.text.count("Connection refused") == 1
+    assert caplog.text.count("unreachable moments ago") == 3
