@@ -79,7 +79,9 @@ def new(
     if template not in projects.LANGUAGES:
         raise _fail(f"unknown template {template!r} (choose from {', '.join(projects.LANGUAGES)})")
     if not name or not all(c.isalnum() or c == "-" for c in name) or not name[0].isalpha():
-        raise _fail(f"invalid plugin name {name!r}: use letters, digits and '-', starting with a letter")
+        raise _fail(
+            f"invalid plugin name {name!r}: use letters, digits and '-', starting with a letter"
+        )
     dest = (directory / name).resolve()
     if dest.exists() and any(dest.iterdir()):
         raise _fail(f"{dest} exists and is not empty")
@@ -150,8 +152,9 @@ def test(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every case")] = False,
 ) -> None:
     """Run the plugin through the real runtime against its fixtures and the shared vectors."""
-    if not verbose:  # expected errors would otherwise log a lifecycle warning each
-        logging.getLogger("dataflare_provider").setLevel(logging.ERROR)
+    if not verbose:  # each expected error would otherwise log its lifecycle transition
+        for name in ("dataflare_provider", "dataflare_provider.runtime"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         if wasm is not None:
             module, fixtures = wasm, directory / "fixtures"

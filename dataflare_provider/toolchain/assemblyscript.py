@@ -20,10 +20,19 @@ ASC_FLAGS = ("-O3", "--runtime", "incremental", "--use", ABORT)
 
 
 def find_asc(project: Path) -> Path:
-    for base in (project, sdk_dir("assemblyscript")):
+    """``asc`` of the project, else of the SDK (running ``npm ci`` there the first time)."""
+    sdk = sdk_dir("assemblyscript")
+    for base in (project, sdk):
         asc = base / "node_modules" / ".bin" / "asc"
         if asc.exists():
             return asc
+    npm = shutil.which("npm")
+    if npm and (sdk / "package-lock.json").exists():
+        run_tool(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=sdk, what="npm ci (sdk/assemblyscript)"
+        )
+        if (sdk / "node_modules" / ".bin" / "asc").exists():
+            return sdk / "node_modules" / ".bin" / "asc"
     raise ConfigError(
         "asc (AssemblyScript) not found: run `npm ci` in sdk/assemblyscript "
         "(or `npm install` in the project)"

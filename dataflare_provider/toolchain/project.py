@@ -120,4 +120,6 @@ def build(project: Project, *, optimize: bool = False) -> BuildReport:
         if project.language == "python":
             raise ConfigError("--optimize applies to core modules; a component is not rewritten")
         before, _ = common.optimize(out)
-    return BuildReport(out, project.language, time.perf_counter() - start, out.stat().st_size, before)
+    return BuildReport(
+        out, project.language, time.perf_counter() - start, out.stat().st_size, before
+    )

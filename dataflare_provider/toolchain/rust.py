@@ -31,7 +31,15 @@ class RustToolchain:
 
     @property
     def reactor_object(self) -> Path | None:
-        p = self.sysroot / "lib" / "rustlib" / self.target / "lib" / "self-contained" / "crt1-reactor.o"
+        p = (
+            self.sysroot
+            / "lib"
+            / "rustlib"
+            / self.target
+            / "lib"
+            / "self-contained"
+            / "crt1-reactor.o"
+        )
         return p if p.exists() else None
 
 

@@ -53,7 +53,9 @@ def numeric_values(t: pa.DataType, n: int, rng: random.Random, null_rate: float 
             out.append(None)
         elif pa.types.is_integer(t):
             lo, hi = int_range(t)
-            out.append((lo, hi, 0)[i % 3] if i % 7 == 0 else rng.randint(max(lo, -1000), min(hi, 1000)))
+            out.append(
+                (lo, hi, 0)[i % 3] if i % 7 == 0 else rng.randint(max(lo, -1000), min(hi, 1000))
+            )
         else:
             v = rng.uniform(-1000, 1000)
             if i % 11 == 0:
@@ -325,7 +327,14 @@ def basic_transformer_vectors() -> VectorSet:
         ({"derive": [{"name": "y", "from": "missing"}]}, "missing"),
         ({"derive": [{"name": "y", "from": "s"}]}, "s"),
     ]):  # fmt: skip
-        vs.error_case(f"bad-schema-{i}", f"{json.dumps(cfg)} on an unsuitable batch -> -3", cfg, -3, needle, small)
+        vs.error_case(
+            f"bad-schema-{i}",
+            f"{json.dumps(cfg)} on an unsuitable batch -> -3",
+            cfg,
+            -3,
+            needle,
+            small,
+        )
     return vs
 
 
@@ -345,8 +354,15 @@ def row_filter_vectors() -> VectorSet:
         (pa.float32(), [0.1, 0.5], "==", 0.1), (pa.float64(), [float("inf"), 1.0, -float("inf")], ">", 0),
     ]  # fmt: skip
     for i, (t, values, op, value) in enumerate(exact):
-        batch = pa.record_batch({"x": pa.array([*values, None], t), "i": pa.array(range(len(values) + 1))})
-        vs.case(f"exact-{i}", f"x {op} {value} on {t} {values}", {"column": "x", "op": op, "value": value}, batch)
+        batch = pa.record_batch(
+            {"x": pa.array([*values, None], t), "i": pa.array(range(len(values) + 1))}
+        )
+        vs.case(
+            f"exact-{i}",
+            f"x {op} {value} on {t} {values}",
+            {"column": "x", "op": op, "value": value},
+            batch,
+        )
     vs.case("all-dropped", "no row kept, none null -> status 1", {"column": "x", "op": ">", "value": 100},
             pa.record_batch({"x": pa.array([1, 2, 3])}))  # fmt: skip
     for i, cfg in enumerate([{"column": "x", "op": "~", "value": 1}, {"column": "x", "op": ">"},
