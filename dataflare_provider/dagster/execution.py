@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import string
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,18 +187,6 @@ def compact(table: pa.Table) -> pa.Table:
         return table
 
 
-def _ensure_parent(uri: str | None, fmt: Any, opts: Mapping[str, Any] | None) -> None:
-    """Create the directory a file output goes to. Works around ``Staging.finalize`` moving a
-    single part into place without creating the target's parent (the dead-letter file's parent
-    is not created by the staging area, which lives next to the main output)."""
-    if uri is None:
-        return
-    target = output_target(uri, fmt, dict(opts or {}))
-    if not target.is_dir:
-        with suppress(OSError):  # the run reports it
-            target.location.fs.makedirs(target.location.parent.path, exist_ok=True)
-
-
 def _write_table(table: pa.Table, uri: str, fmt: Any, opts: Mapping[str, Any] | None) -> str:
     target = output_target(uri, fmt, dict(opts or {}))
     loc = target.location
@@ -260,7 +248,6 @@ def _files_to_files(
     log: logging.Logger,
 ) -> Outcome:
     opts = dict(plan.options)
-    _ensure_parent(dead_uri, opts.get("dead_letter_format"), opts.get("storage_options"))
     try:
         report = resource.run(
             steps, input=input_uri, output=output_uri, dead_letter=dead_uri,
