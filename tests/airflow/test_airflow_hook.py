@@ -98,3 +98,17 @@ def test_undefined_named_connection_is_permanent() -> None:
 
     with pytest.raises(AirflowFailException, match="'nope' is not defined"):
         DataFlareHook("nope").registry_settings()
+
+
+def test_bad_limits_are_config_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataflare_provider.airflow.hooks.dataflare import DataFlareHook
+    from dataflare_provider.airflow.operators.base import normalize_limits
+    from dataflare_provider.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        DataFlareHook().limits_for({"fuel": -1})
+    with pytest.raises(ConfigError):
+        normalize_limits({"memory_mb": "lots"})
+    _conn(monkeypatch, "df_bad", extra={"memory_mb": "lots"})
+    with pytest.raises(ConfigError):
+        DataFlareHook("df_bad").default_limits()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
+from pydantic import ValidationError
 
 from dataflare_provider.airflow.exceptions import DataFlarePermanentError
 from dataflare_provider.errors import ConfigError, DataFlareError, FailureClass
@@ -125,7 +126,12 @@ class DataFlareHook(BaseHook):
             "lockfile": self.lockfile or ex.get("lockfile") or None,
             "lockfile_only": bool(_as_bool(ex.get("lockfile_only"))),
         }
-        return RegistrySettings.model_validate({k: v for k, v in data.items() if v is not None})
+        try:
+            return RegistrySettings.model_validate({k: v for k, v in data.items() if v is not None})
+        except ValidationError as exc:
+            raise ConfigError(
+                f"connection {self.dataflare_conn_id!r} has invalid fields: {exc}"
+            ) from None
 
     @staticmethod
     def _trust_policy(ex: Mapping[str, Any]) -> TrustPolicy | None:
@@ -177,7 +183,10 @@ class DataFlareHook(BaseHook):
             else dict(limits or {})
         )
         merged = {**self.default_limits(), **override}
-        return Limits.model_validate(merged) if merged else None
+        try:
+            return Limits.model_validate(merged) if merged else None
+        except ValidationError as exc:
+            raise ConfigError(f"invalid limits {merged}: {exc}") from None
 
     def resolve_step(
         self,

@@ -44,10 +44,15 @@ def normalize_limits(limits: Limits | Mapping[str, Any] | None) -> dict[str, Any
         return {}
     if isinstance(limits, Limits):
         return limits.model_dump(exclude_unset=True)
+    if not isinstance(limits, Mapping):
+        raise ConfigError(f"limits must be a mapping, got {type(limits).__name__}")
     out = dict(limits)
     if "memory_mb" in out:
         mb = out.pop("memory_mb")
-        out["memory_bytes"] = None if mb is None else int(mb) * 2**20
+        try:
+            out["memory_bytes"] = None if mb is None else int(mb) * 2**20
+        except (TypeError, ValueError):
+            raise ConfigError(f"limits.memory_mb must be an integer, got {mb!r}") from None
     return out
 
 
@@ -187,6 +192,8 @@ class BaseWasmOperator(BaseOperator):
         return run
 
     def execute(self, context: Context) -> dict[str, Any]:
+        # The same operator object may run several tries in one process (``dag.test()``).
+        self._run, self._report, self._killed = None, None, False
         ti = context.get("ti")
         tags = stats_tags(self.dag_id, self.task_id)
         try_number = getattr(ti, "try_number", None)
@@ -214,7 +221,9 @@ class BaseWasmOperator(BaseOperator):
             emit_failure_stats("transient", tags)
             raise io_error(exc, prefix) from exc
         finally:
-            self.hook.close()
+            hook = self.__dict__.pop("hook", None)  # a later try gets a fresh client
+            if hook is not None:
+                hook.close()
         self._report = report
         emit_run_stats(report, tags)
         outlet_events = context.get("outlet_events")
