@@ -201,7 +201,7 @@ def _log_steps(log: logging.Logger, steps: list[Step]) -> None:
         d = s.describe()
         log.info(
             "plugin %s %s from %s (%s, wasm sha256:%s)",
-            s.name, d["version"] or "", d["reference"], d["digest"] or "unsigned path",
+            s.name, d["version"] or "", d["reference"], d["digest"] or "local file",
             (d["wasm_sha256"] or "")[:12],
         )  # fmt: skip
 
@@ -273,15 +273,16 @@ def _in_memory(
     log: logging.Logger,
 ) -> Outcome:
     opts = plan.options
+    batch_size = opts.get("batch_size") or resource.batch_size
     if input_uri is not None:
         files = InputFiles(input_uri, format=opts.get("input_format"),
                            storage_options=opts.get("storage_options"))  # fmt: skip
-        data: ArrowData = files.batches(resource.batch_size, resource.max_batch_bytes)
+        data: ArrowData = files.batches(batch_size, resource.max_batch_bytes)
     else:
         data = upstream_data(plan, inputs)
     # The rate is enforced here rather than by transform_table, which drops the rejected rows
     # when it raises: they are kept (returned or written) even when the asset fails.
-    result = resource.transform_table(steps, data, logger=log)
+    result = resource.transform_table(steps, data, logger=log, batch_size=batch_size)
     report = result.report
     if input_uri is not None:
         report.input = input_uri

@@ -169,12 +169,14 @@ class DataFlareResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         config: Mapping[str, Any] | None = None,
         max_error_rate: float | None = None,
         logger: logging.Logger | None = None,
+        batch_size: int | None = None,
     ) -> TableResult:
         """Run one plugin or a chain over a ``Table``, a ``RecordBatchReader`` or batches, in
         memory; returns the output and dead-letter tables and the report."""
         steps = self.steps(plugins, config)
         return transform_table(
-            steps, data, batch_size=self.batch_size, max_batch_bytes=self.max_batch_bytes,
+            steps, data, batch_size=batch_size or self.batch_size,
+            max_batch_bytes=self.max_batch_bytes,
             workers=self.workers, max_error_rate=max_error_rate, logger=logger,
         )  # fmt: skip
 
