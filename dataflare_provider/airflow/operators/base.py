@@ -166,7 +166,7 @@ class BaseWasmOperator(BaseOperator):
         return steps
 
     def build_run(self, steps: Sequence[Step]) -> TransformRun:
-        run = TransformRun(
+        return TransformRun(
             steps,
             self.output_path,
             self.input_target(),
@@ -183,13 +183,6 @@ class BaseWasmOperator(BaseOperator):
             logger=self.run_logger,
             progress_interval_s=self.progress_interval_s,
         )
-        # The pipeline moves a single-part file output into place without creating its parent
-        # directory (a dead-letter file in a new directory fails at the very end); create it.
-        for target in (run.output, run.dead_letter):
-            if target is not None and not target.is_dir and target.location.is_local:
-                loc = target.location
-                loc.fs.makedirs(loc.parent.path, exist_ok=True)
-        return run
 
     def execute(self, context: Context) -> dict[str, Any]:
         # The same operator object may run several tries in one process (``dag.test()``).
