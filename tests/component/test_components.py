@@ -184,7 +184,7 @@ deser = time.perf_counter() - t
 print(json.dumps({{"deserialize_s": deser}}))
 """
     runs = []
-    for _ in range(3):
+    for _ in range(5):
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                              check=True).stdout  # fmt: skip
         runs.append(json.loads(out.strip().splitlines()[-1])["deserialize_s"])

@@ -109,7 +109,8 @@ class ComponentPlugin:
 
     ``mapping`` (a :class:`RecordMapping` or its options dict) says how rows become records;
     ``digest`` (the sha256 hex of ``wasm``, when the caller already knows it, e.g. from the
-    registry) saves hashing the ~18 MB binary on every load.
+    registry) saves hashing the ~18 MB binary on every load. ``stateful=False`` declares that
+    the processor keeps no state across batches, so a pipeline may run several instances.
     """
 
     is_component = True
@@ -124,6 +125,7 @@ class ComponentPlugin:
         mapping: RecordMapping | Mapping[str, Any] | None = None,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
         digest: str | None = None,
+        stateful: bool | None = None,
     ) -> None:
         start = time.perf_counter()
         self.name = name or "plugin"
@@ -151,7 +153,10 @@ class ComponentPlugin:
         self.imports = check_component_imports(self.component, engine, self.name)
         self.world: World = find_world(self.component, engine, self.name)
         self.kind = KINDS[self.world]
-        self.stateful = self.world == "processor"
+        # Every processor component exports `finish`, so whether it holds state across batches
+        # cannot be seen from the binary: assume it does (the pipeline then runs one worker)
+        # unless told otherwise (e.g. by the plugin manifest).
+        self.stateful = self.world == "processor" if stateful is None else stateful
         self.load_time_s = time.perf_counter() - start
         log.info(
             "plugin %s: loaded component %s (%d bytes, sha256:%s) in %.2f ms from %s",
