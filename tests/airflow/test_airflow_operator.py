@@ -177,6 +177,42 @@ def test_on_kill_interrupts_and_retry_resumes(
     assert out["id"].to_pylist() == list(range(300_000))
 
 
+def test_sigterm_on_main_thread_interrupts(
+    orders: Path, tmp_path: Path, published_examples: dict[str, str]
+) -> None:
+    """As in Airflow's task runner: execute() on the main thread, SIGTERM -> on_kill() in the
+    signal handler. With workers=1 the handler runs between two batch calls."""
+    import os
+    import signal
+
+    from dataflare_provider.airflow.exceptions import DataFlareTransientError
+    from dataflare_provider.airflow.operators.transform import WasmTransformOperator
+
+    op = WasmTransformOperator(
+        task_id="sigterm", plugin=published_examples["basic-transformer"], config=LOWER,
+        input=str(orders), output=str(tmp_path / "out.parquet"), batch_size=500, commit_every=4,
+    )  # fmt: skip
+    staging = tmp_path / ".dataflare-staging-out.parquet"
+
+    def kill_when_committed() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(staging.glob("commit-*.json"))) < 2:
+            time.sleep(0.005)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: op.on_kill())
+    killer = threading.Thread(target=kill_when_committed)
+    try:
+        killer.start()
+        with pytest.raises(DataFlareTransientError) as err:
+            op.execute({})  # type: ignore[arg-type]
+    finally:
+        killer.join()
+        signal.signal(signal.SIGTERM, previous)
+    assert isinstance(err.value.__cause__, PluginInterrupted)
+    assert not (tmp_path / "out.parquet").exists()
+
+
 def test_lineage_datasets() -> None:
     from dataflare_provider.airflow.lineage import dataset_id
 
