@@ -139,9 +139,14 @@ class PluginStateError(PermanentError):
 
 
 class ErrorRateExceeded(DataFlareError):
-    """More per-record errors than ``max_error_rate`` allows."""
+    """More per-record errors than ``max_error_rate`` allows.
+
+    In-memory runs attach what they computed as ``result`` (a ``pipeline.TableResult``), so the
+    rejected rows are not lost with the exception.
+    """
 
     failure_class = FailureClass.DATA
+    result: Any = None
 
 
 class DataFlareIOError(TransientError):

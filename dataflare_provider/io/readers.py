@@ -17,7 +17,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from dataflare_provider.errors import ConfigError, DataFlareIOError, InputDataError
+from dataflare_provider.errors import ConfigError, InputDataError
+from dataflare_provider.io.errors import io_error
 from dataflare_provider.io.formats import Format, detect_format, parse_format
 from dataflare_provider.io.location import Location, resolve_location
 
@@ -88,7 +89,7 @@ class InputFiles:
             else:
                 raise ConfigError(f"input {loc} does not exist")
         except OSError as exc:
-            raise DataFlareIOError(f"cannot list input {loc}: {exc}") from exc
+            raise io_error(f"cannot list input {loc}", exc) from exc
         if not paths:
             raise ConfigError(f"input {loc} matches no data files")
         files = []
@@ -136,4 +137,4 @@ def _read_file(f: InputFile, max_rows: int, max_bytes: int) -> Iterator[pa.Recor
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
         raise InputDataError(f"cannot parse {where} as {f.format.value}: {exc}") from exc
     except OSError as exc:
-        raise DataFlareIOError(f"cannot read {where}: {exc}") from exc
+        raise io_error(f"cannot read {where}", exc) from exc

@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from dataflare_provider.errors import DataFlareIOError, OutputSchemaError
+from dataflare_provider.errors import OutputSchemaError
+from dataflare_provider.io.errors import io_error
 from dataflare_provider.io.formats import Format
 from dataflare_provider.io.location import Location
 
@@ -91,7 +92,7 @@ def write_batches(
         fs.mv(tmp.path, target.path)
     except OSError as exc:
         _remove_quietly(tmp)
-        raise DataFlareIOError(f"cannot write {target}: {exc}") from exc
+        raise io_error(f"cannot write {target}", exc) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise

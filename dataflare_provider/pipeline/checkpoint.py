@@ -26,7 +26,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataflare_provider.errors import DataFlareIOError
+from dataflare_provider.io.errors import io_error
 from dataflare_provider.io.formats import Format
 from dataflare_provider.io.location import Location
 from dataflare_provider.io.writers import BatchFileWriter, write_batches
@@ -96,7 +96,7 @@ class Staging:
             self._write_json(run_file, {"fingerprint": self.fingerprint})
             return 0
         except OSError as exc:
-            raise DataFlareIOError(f"cannot prepare staging area {self.dir}: {exc}") from exc
+            raise io_error(f"cannot prepare staging area {self.dir}", exc) from exc
 
     def _resume(self) -> int:
         markers = []
@@ -148,7 +148,7 @@ class Staging:
             )  # fmt: skip
             self._write_json(self.dir.child(_marker_name(first, last)), asdict(marker))
         except OSError as exc:
-            raise DataFlareIOError(f"cannot commit output range {first}..{last}: {exc}") from exc
+            raise io_error(f"cannot commit output range {first}..{last}", exc) from exc
         self.markers.append(marker)
         return marker
 
@@ -171,9 +171,7 @@ class Staging:
             rows = self._assemble(self._parts("main"), self.output)
             self._wipe()
         except OSError as exc:
-            raise DataFlareIOError(
-                f"cannot write the final output {self.output.location}: {exc}"
-            ) from exc
+            raise io_error(f"cannot write the final output {self.output.location}", exc) from exc
         return rows, sum(m.rows_error for m in self.markers)
 
     def finalize_dead_letter_only(self, dead_letter: Target | None) -> None:

@@ -86,24 +86,27 @@ def transform_table(
     report = RunReport("memory", "memory", "memory", plugins=[s.describe() for s in steps])
     outputs: list[pa.RecordBatch] = []
     dead: list[pa.RecordBatch] = []
-    for result in transform_batches(
+    for chunk in transform_batches(
         steps, data, batch_size=batch_size, max_batch_bytes=max_batch_bytes, workers=workers,
         logger=logger, report=report,
     ):  # fmt: skip
-        report.rows_in += result.rows_in
-        report.batches += 1 if result.rows_in or result.output is not None else 0
-        if result.output is not None:
-            outputs.append(result.output)
-            report.rows_out += result.output.num_rows
-        for rows in result.dead:
+        report.rows_in += chunk.rows_in
+        report.batches += 1 if chunk.rows_in or chunk.output is not None else 0
+        if chunk.output is not None:
+            outputs.append(chunk.output)
+            report.rows_out += chunk.output.num_rows
+        for rows in chunk.dead:
             dead.append(rows)
             report.rows_error += rows.num_rows
     report.duration_s = time.perf_counter() - started
+    output = pa.Table.from_batches(outputs) if outputs else pa.table({})
+    result = TableResult(output, pa.Table.from_batches(dead, schema=DEAD_LETTER_SCHEMA), report)
     if max_error_rate is not None and report.error_rate > max_error_rate:
-        raise ErrorRateExceeded(
+        exc = ErrorRateExceeded(
             f"{report.rows_error:,} of {report.rows_in:,} rows failed "
             f"({report.error_rate:.2%} > max_error_rate {max_error_rate:.2%})",
             rows_error=report.rows_error, rows_in=report.rows_in,
         )  # fmt: skip
-    output = pa.Table.from_batches(outputs) if outputs else pa.table({})
-    return TableResult(output, pa.Table.from_batches(dead, schema=DEAD_LETTER_SCHEMA), report)
+        exc.result = result  # the rejected rows are kept: callers write the dead letter
+        raise exc
+    return result

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from dataflare_provider.errors import ConfigError, ErrorRateExceeded, PluginInterrupted
 from dataflare_provider.io.formats import Format, detect_format, parse_format
-from dataflare_provider.io.location import resolve_location
+from dataflare_provider.io.location import Location, resolve_location
 from dataflare_provider.io.readers import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_BATCH_ROWS,
@@ -67,7 +67,7 @@ def output_target(
     ))  # fmt: skip
     if is_dir:
         chosen = parse_format(fmt, "x.parquet") if fmt else Format.PARQUET
-        return Target(resolve_location(loc.uri.rstrip("/"), storage_options), chosen, True)
+        return Target(Location(loc.fs, path.rstrip("/") or "/"), chosen, True)
     return Target(loc, parse_format(fmt, path), False)
 
 

@@ -246,3 +246,21 @@ def test_outputs_in_new_directories(example_plugins, tmp_path) -> None:  # type:
     assert report.rows_error == 1
     assert pq.read_table(tmp_path / "new" / "out.parquet")["amount"].to_pylist() == [300.0]
     assert pq.read_table(tmp_path / "rejected" / "dl.parquet").num_rows == 1
+
+
+def test_io_errors_are_classified_by_errno() -> None:
+    import errno
+
+    from dataflare_provider.io.errors import PermanentIOError, io_error
+
+    assert io_error("read", OSError(errno.ECONNRESET, "reset")).retryable
+    missing = io_error("read", FileNotFoundError(errno.ENOENT, "gone"))
+    assert isinstance(missing, PermanentIOError) and not missing.retryable
+    assert missing.context["errno"] == "ENOENT"
+
+
+def test_in_memory_error_rate_keeps_the_rejected_rows(example_plugins, table) -> None:  # type: ignore[no-untyped-def]
+    step = resolve_step(example_plugins["row-filter"], {"column": "amount", "op": ">", "value": 0})
+    with pytest.raises(ErrorRateExceeded) as info:
+        transform_table([step], table, max_error_rate=0.001)
+    assert info.value.result.dead_letter.num_rows == table["amount"].null_count
