@@ -15,24 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 VECTORS = ROOT / "tests" / "vectors"
 LANGUAGES = ("c", "rust", "go", "assemblyscript")
-EXAMPLE_DIRS = {"rust": "basic-transformer-rust", "go": "basic-transformer-go",
-                "assemblyscript": "basic-transformer-ts"}  # fmt: skip
-BUILD_TIMES: dict[str, float] = {}
+PLUGINS = ("basic-transformer", "row-filter")  # the reference plugins, one per SDK language
+SUFFIX = {"rust": "rust", "go": "go", "assemblyscript": "ts"}  # examples/<plugin>-<suffix>
+BUILD_TIMES: dict[tuple[str, str], float] = {}
 
 
-def build_example(language: str, out_dir: Path) -> Path:
-    """basic-transformer in ``language`` -> its .wasm (C: ``make -C examples``)."""
+def build_example(plugin: str, language: str, out_dir: Path) -> Path:
+    """``plugin`` written with the ``language`` SDK -> its .wasm (C: ``make -C examples``)."""
     start = time.perf_counter()
     if language == "c":
         subprocess.run(["make", "-s", "-C", str(EXAMPLES)], check=True)
-        path = EXAMPLES / "basic-transformer" / "build" / "basic-transformer.wasm"
+        path = EXAMPLES / plugin / "build" / f"{plugin}.wasm"
     else:
-        src = EXAMPLES / EXAMPLE_DIRS[language]
-        path = out_dir / f"basic-transformer-{language}.wasm"
+        src = EXAMPLES / f"{plugin}-{SUFFIX[language]}"
+        path = out_dir / f"{plugin}-{language}.wasm"
         if language == "rust":
             from dataflare_provider.toolchain.rust import build_rust
 
-            build_rust(src, path, crate_name="basic-transformer")
+            build_rust(src, path, crate_name=plugin)
         elif language == "go":
             from dataflare_provider.toolchain.go import build_go
 
@@ -41,20 +41,21 @@ def build_example(language: str, out_dir: Path) -> Path:
             from dataflare_provider.toolchain.assemblyscript import build_assemblyscript
 
             build_assemblyscript(src, path)
-    BUILD_TIMES[language] = time.perf_counter() - start
+    BUILD_TIMES[plugin, language] = time.perf_counter() - start
     return path
 
 
 @pytest.fixture(scope="session")
-def sdk_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """``sdk_build(language)`` -> basic-transformer built with that SDK (built once)."""
+def sdk_build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``sdk_build(language, plugin="basic-transformer")`` -> that reference plugin built with
+    that SDK (once per session)."""
     out_dir = tmp_path_factory.mktemp("sdk-builds")
-    built: dict[str, Path] = {}
+    built: dict[tuple[str, str], Path] = {}
 
-    def get(language: str) -> Path:
-        if language not in built:
-            built[language] = build_example(language, out_dir)
-        return built[language]
+    def get(language: str, plugin: str = "basic-transformer") -> Path:
+        if (plugin, language) not in built:
+            built[plugin, language] = build_example(plugin, language, out_dir)
+        return built[plugin, language]
 
     return get
 

@@ -15,7 +15,7 @@ import pytest
 from dataflare_provider.runtime import Plugin
 from dataflare_provider.runtime.inspect import inspect_module
 from dataflare_provider.testing import load_cases, normalise, run_vectors
-from tests.sdk.conftest import LANGUAGES, VECTORS
+from tests.sdk.conftest import LANGUAGES, PLUGINS, VECTORS
 
 sys.path.insert(0, str(VECTORS))
 import generate
@@ -24,20 +24,17 @@ WASI = "wasi_snapshot_preview1."
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_basic_transformer_vectors(sdk_build: Callable[[str], Path], language: str) -> None:
-    report = run_vectors(sdk_build(language), VECTORS / "basic-transformer")
-    assert len(report.results) == len(load_cases(VECTORS / "basic-transformer")["cases"])
-    assert report.ok, "\n".join(str(r) for r in report.failed)
-
-
-def test_row_filter_vectors_c(example_plugins: dict[str, Path]) -> None:
-    """Filtering and ``_dataflare_error`` (dead letter): the C row-filter."""
-    report = run_vectors(example_plugins["row-filter"], VECTORS / "row-filter")
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_shared_vectors(sdk_build: Callable[..., Path], plugin: str, language: str) -> None:
+    """basic-transformer: every type, nulls, slices, empty batches, config/schema errors;
+    row-filter: filtering (take), ``_dataflare_error`` (dead letter), no output (status 1)."""
+    report = run_vectors(sdk_build(language, plugin), VECTORS / plugin)
+    assert len(report.results) == len(load_cases(VECTORS / plugin)["cases"])
     assert report.ok, "\n".join(str(r) for r in report.failed)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_passthrough_is_zero_copy(sdk_build: Callable[[str], Path], language: str) -> None:
+def test_passthrough_is_zero_copy(sdk_build: Callable[..., Path], language: str) -> None:
     batch = generate.mixed_batch(50, seed=9)
     with Plugin.from_file(sdk_build(language)).instantiate({}) as inst:
         for b in (batch, batch.slice(3, 40)):
@@ -52,21 +49,24 @@ def test_passthrough_is_zero_copy(sdk_build: Callable[[str], Path], language: st
 
 
 @pytest.mark.parametrize("language", ["rust", "go", "assemblyscript"])
-def test_module_shape(sdk_build: Callable[[str], Path], language: str) -> None:
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_module_shape(sdk_build: Callable[..., Path], plugin: str, language: str) -> None:
     """Only the exports the plugin needs (no dataflare_finish: not stateful), only allowed
     imports (dataflare.* and WASI preview 1), a reactor where the toolchain has one."""
-    info = inspect_module(sdk_build(language).read_bytes())
+    info = inspect_module(sdk_build(language, plugin).read_bytes())
     assert not info.violations
     assert info.kind == "processor" and info.abi_version == 1 and not info.stateful
     assert "dataflare_finish" not in info.exports
     assert all(i.startswith(("dataflare.", WASI)) for i in info.imports), info.imports
     if language in ("rust", "go"):
         assert "_initialize" in info.exports
-    if language == "assemblyscript":
-        assert info.imports == [] or all(i.startswith("dataflare.") for i in info.imports)
+    if language == "assemblyscript":  # abort goes through dataflare.log: no env.abort
+        assert all(i.startswith("dataflare.") for i in info.imports), info.imports
+    if plugin == "row-filter":  # the rows_dropped counter
+        assert any(i.startswith("dataflare.counter_add:") for i in info.imports)
 
 
-def test_identical_outputs_across_sdks(sdk_build: Callable[[str], Path]) -> None:
+def test_identical_outputs_across_sdks(sdk_build: Callable[..., Path]) -> None:
     """Beyond the vectors: a large random batch gives the same bytes from every SDK."""
     rng = random.Random(11)
     n = 30_000
