@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from benchmarks.config import Sizes
 from benchmarks.results import Results
-from benchmarks.timing import interleaved_batches, median, pair_ratio
+from benchmarks.timing import interleaved, median, pair_ratio
 from dataflare_provider.runtime import PluginInstance
 
 Kernel = Callable[[pa.RecordBatch], pa.RecordBatch | None]
@@ -33,6 +33,10 @@ def run_all(kernel: Kernel, batches: Sequence[pa.RecordBatch]) -> list[pa.Record
         if r is not None:
             out.append(r)
     return out
+
+
+def runner(kernel: Kernel, batches: Sequence[pa.RecordBatch]) -> Callable[[], object]:
+    return lambda: run_all(kernel, batches)
 
 
 def check_same(
@@ -65,26 +69,36 @@ def race(
 ) -> list[pa.RecordBatch]:
     """Check every peer computes dataflare's result, then time them interleaved with dataflare.
 
-    Kernels alternate batch by batch (:func:`interleaved_batches`); ``<case>_vs_<peer>`` is the
-    median over rounds of peer time / dataflare time, and ``details[case]`` holds the median
-    milliseconds per round. ``slow`` peers (Python loops) run in their own interleaving with
-    ``sizes.slow_reps`` rounds. Returns dataflare's output.
+    A round is one pass over all batches per kernel, in alternating order (:func:`interleaved`);
+    ``<case>_vs_<peer>`` is the median over rounds of peer time / dataflare time, and
+    ``details[case]`` the median milliseconds per pass and the same ratios in thread CPU time. ``slow`` peers (Python loops) run in their
+    own interleaving with ``sizes.slow_reps`` rounds. Returns dataflare's output.
+
+    (Alternating kernels batch by batch instead was tried: next to a Python loop, which churns
+    the caches for ~50 ms per batch, every dataflare batch then starts cold, which halved
+    ``int64_map_vs_python_loop``. A pass per kernel is what a pipeline does.)
     """
     expected = run_all(mine, batches)
     for name, kernel in {**fast, **slow}.items():  # also the peers' warm-up
         check_same(case, name, expected, run_all(kernel, batches))
     medians: dict[str, float] = {}
+    cpu_ratios: dict[str, float] = {}
     for peers, reps in ((fast, sizes.reps), (slow, sizes.slow_reps)):
         if not peers:
             continue
-        times = interleaved_batches({"dataflare": mine, **peers}, batches, reps)
+        fns = {"dataflare": runner(mine, batches)}
+        fns.update({name: runner(k, batches) for name, k in peers.items()})
+        cpu: dict[str, list[float]] = {}
+        times = interleaved(fns, reps, cpu=cpu)
         for name in peers:
             out.ratio(f"{case}_vs_{name}", pair_ratio(times, "dataflare", name))
+            cpu_ratios[name] = round(pair_ratio(cpu, "dataflare", name), 3)
         medians.update({k: round(median(v) * 1e3, 3) for k, v in times.items() if k in peers})
         medians.setdefault("dataflare", round(median(times["dataflare"]) * 1e3, 3))
     out.details[case] = {
         "rows": sum(b.num_rows for b in batches),
         "batch_rows": batches[0].num_rows if batches else 0,
         "median_ms": medians,
+        "cpu_time_ratios": cpu_ratios,
     }
     return expected

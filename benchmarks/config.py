@@ -12,7 +12,7 @@ class Sizes:
     mode: str
     rows: int = 1_000_000  # cases 1-3
     batch_rows: int = 65_536
-    reps: int = 5  # interleaved rounds per ratio
+    reps: int = 7  # interleaved rounds per ratio
     slow_reps: int = 3  # rounds for the Python-loop peers (10-100x slower), interleaved separately
     row_loop_filter: bool = False  # the filter's Python loop over row dicts (~4 s per round)
     load_reps: int = 5  # fresh processes per load figure (after one warm-up process)
@@ -27,7 +27,7 @@ class Sizes:
     parallel_reps: int = 9
     sweep_batch_rows: tuple[int, ...] = (4_096, 65_536, 262_144)
     sweep_rows: int = 262_144
-    sweep_reps: int = 3
+    sweep_reps: int = 5
     large: LargeSpec = field(default_factory=LargeSpec)
     component: str = "if-built"  # "always" (builds it, ~30 s the first time), "if-built", "never"
 
@@ -35,7 +35,7 @@ class Sizes:
 QUICK = Sizes("quick")
 FULL = Sizes(
     "full",
-    reps=11,
+    reps=15,
     slow_reps=7,
     row_loop_filter=True,
     load_reps=11,
@@ -47,7 +47,7 @@ FULL = Sizes(
     parallel_reps=15,
     sweep_batch_rows=(256, 1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576),
     sweep_rows=2_097_152,
-    sweep_reps=5,
+    sweep_reps=7,
     component="always",
 )
 SMOKE = Sizes(

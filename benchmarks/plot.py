@@ -1,5 +1,7 @@
 """Plot how cost grows with batch size from a results JSON (``details.batch_size_sweep``).
 
+Thread CPU time is plotted: on a shared machine wall time also counts other processes' turns.
+
 ``python -m benchmarks.plot bench.json docs/performance-batch-size.png``
 """
 
@@ -28,12 +30,12 @@ def plot(results: Results, path: Path) -> None:
         x = [r["batch_rows"] for r in rows]
         for who, style in STYLE.items():
             label = f"{case}: {who}"
-            for ax, key in ((axes[0], "ns_per_row"), (axes[1], "us_per_batch")):
+            for ax, key in ((axes[0], "cpu_ns_per_row"), (axes[1], "cpu_us_per_batch")):
                 ax.plot(x, [r[f"{who}_{key}"] for r in rows], style, color=color, label=label)
-    axes[0].set_ylabel("ns per row")
-    axes[0].set_title("cost per row")
-    axes[1].set_ylabel("µs per batch")
-    axes[1].set_title("cost per batch")
+    axes[0].set_ylabel("CPU ns per row")
+    axes[0].set_title("cost per row (thread CPU time)")
+    axes[1].set_ylabel("CPU µs per batch")
+    axes[1].set_title("cost per batch (thread CPU time)")
     for ax in axes:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

@@ -6,39 +6,46 @@ import gc
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
-def timed(fn: Callable[[], object]) -> float:
-    """Seconds one call of ``fn`` takes, with the garbage collector paused (as ``timeit`` does)."""
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and this-thread CPU seconds of one call of ``fn``, garbage collector paused."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         fn()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.thread_time() - cpu
     finally:
         gc.enable()
 
 
 def interleaved(
-    fns: Mapping[str, Callable[[], object]], reps: int, warmup: int = 1
+    fns: Mapping[str, Callable[[], object]],
+    reps: int,
+    warmup: int = 1,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Time every function ``reps`` times, interleaved: A B, B A, A B, ... after ``warmup`` rounds.
 
     Alternating the order each round cancels linear drift (another job starting on the machine)
     between neighbouring runs, so the ratio of neighbours is what the machine's noise leaves alone.
+    Returns wall seconds per run; ``cpu``, if given, receives this thread's CPU seconds per run
+    (meaningful for single-threaded work: it leaves out the time other processes held the core).
     """
     names = list(fns)
     for _ in range(warmup):
         for name in names:
             fns[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu_times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(reps):
         for name in names if r % 2 == 0 else reversed(names):
-            times[name].append(timed(fns[name]))
+            wall, used = timed(fns[name])
+            times[name].append(wall)
+            cpu_times[name].append(used)
+    if cpu is not None:
+        cpu.update(cpu_times)
     return times
 
 
@@ -73,40 +80,3 @@ def per_call(
         finally:
             gc.enable()
     return out
-
-
-def interleaved_batches(
-    kernels: Mapping[str, Callable[[T], object]], items: Sequence[T], reps: int, warmup: int = 1
-) -> dict[str, list[float]]:
-    """Like :func:`interleaved`, but alternating kernels on every item (batch) of a round.
-
-    Round ``r`` runs item 0 through A then B, item 1 through B then A, ... and sums each kernel's
-    time over the round; neighbouring calls are a millisecond apart, so a change in the machine's
-    load hits every kernel alike. Outputs are kept until the round ends (as a writer would hold
-    them), then dropped. Returns each kernel's round totals (seconds).
-    """
-    names = list(kernels)
-    for _ in range(warmup):
-        for name in names:
-            for item in items:
-                kernels[name](item)
-    totals: dict[str, list[float]] = {name: [] for name in names}
-    clock = time.perf_counter
-    for r in range(reps):
-        sums = dict.fromkeys(names, 0.0)
-        kept: list[object] = []
-        gc.collect()
-        gc.disable()
-        try:
-            for i, item in enumerate(items):
-                for name in names if (r + i) % 2 == 0 else reversed(names):
-                    fn = kernels[name]
-                    start = clock()
-                    kept.append(fn(item))
-                    sums[name] += clock() - start
-        finally:
-            gc.enable()
-        del kept
-        for name in names:
-            totals[name].append(sums[name])
-    return totals
