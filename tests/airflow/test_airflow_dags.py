@@ -169,3 +169,37 @@ def test_retry_demo_dag_resumes(run_dag: Any, examples_dir: Path, published_exam
     assert resumed.num_rows == 60_000
     assert table_checksum(resumed) == table_checksum(reference)
     assert resumed.equals(reference)
+
+
+def test_supervised_task_log_file(run_dag: Any, tmp_path: Path) -> None:
+    """The task log *file* of a task run by Airflow's supervisor in a task subprocess contains the
+    lifecycle transitions, progress and the metrics summary."""
+    import json
+    import subprocess
+    import sys
+
+    dr = run_dag("dataflare_pipeline")  # upstream XComs for the task to re-run
+    assert dr.state == "success"
+    log_path = tmp_path / "region_totals.log"
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("_supervised_task.py")),
+         "dataflare_pipeline", "region_totals", str(log_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = [json.loads(line) for line in log_path.read_text().splitlines()]
+    events = [r["event"] for r in records]
+    text = "\n".join(events)
+    for line in (
+        "plugin row-filter 1.0.0 (sha256:",
+        "plugin row-filter: Loading -> Initializing",
+        "plugin streaming-aggregator: Initializing -> Ready",
+        "plugin basic-transformer: Ready -> Stopping",
+        "progress: 3 batches, 90,000 rows in",
+        "DataFlare run summary",
+        "PluginMetrics[streaming-aggregator]",
+        "avg / p99 batch",
+        "metrics attached to 1 asset event(s)",
+    ):
+        assert line in text, line
+    assert all(r.get("task_id") == "region_totals" for r in records if "dataflare" in r["logger"])
