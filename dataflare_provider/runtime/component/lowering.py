@@ -166,10 +166,29 @@ def lower_records(cols: RecordColumns, scratch: ByteValsScratch | None = None) -
 # --- lifting -------------------------------------------------------------------------------------
 
 
+class _RawMemory:
+    """``__array_interface__`` for ``size`` bytes at ``address`` (read-only).
+
+    Unlike ``(ctypes.c_uint8 * n).from_address(a)``, this creates no ctypes array type: ctypes
+    caches one type per distinct length for the life of the process, which would grow with
+    every call here.
+    """
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, address: int, size: int) -> None:
+        self.__array_interface__ = {
+            "data": (address, True),
+            "shape": (size,),
+            "typestr": "|u1",
+            "version": 3,
+        }
+
+
 def _view(lo: int, hi: int) -> U8:
     """A uint8 view of process memory ``[lo, hi)``; only indexed bytes are ever read."""
-    buf = memoryview((ctypes.c_uint8 * max(hi - lo, 1)).from_address(lo)).cast("B")
-    return np.frombuffer(buf, np.uint8)
+    view: U8 = np.asarray(_RawMemory(lo, max(hi - lo, 1)))
+    return view
 
 
 def read_u64(addrs: np.ndarray) -> U64:
