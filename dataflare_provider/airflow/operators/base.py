@@ -13,11 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
-from dataflare_provider.airflow.exceptions import (
-    DataFlareException,
-    airflow_exception_for,
-    io_error,
-)
+from dataflare_provider.airflow.exceptions import airflow_exception_for, io_error
 from dataflare_provider.airflow.hooks.dataflare import DataFlareHook
 from dataflare_provider.airflow.lineage import operator_lineage
 from dataflare_provider.airflow.reporting import (
@@ -266,4 +262,4 @@ class BaseWasmOperator(BaseOperator):
         return operator_lineage(self._report, *uris) if uris else None
 
 
-__all__ = ["BaseWasmOperator", "DataFlareException", "PluginSpec", "normalize_limits"]
+__all__ = ["BaseWasmOperator", "PluginSpec", "normalize_limits"]
