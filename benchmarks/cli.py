@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -19,6 +20,9 @@ CASES = (
     "int64_map", "utf8_lower", "filter", "crossing", "parallel", "load", "memory", "sweep",
     "component",
 )  # fmt: skip
+
+
+OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -43,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown case(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     results = Results(env=env.collect(sizes.mode, argv))
+    # Some machines set these for OpenBLAS; numpy's import can then mis-detect the core. Only this
+    # process and its children lose them (before any case imports numpy); env records the values.
+    unset = {k: os.environ.pop(k) for k in OPENBLAS_OVERRIDES if k in os.environ}
+    if unset:
+        results.env["openblas_env_unset"] = unset
     started = time.perf_counter()
     failed = []
     for case in cases:
