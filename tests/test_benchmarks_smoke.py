@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.check import compare
-from benchmarks.results import Results
-from benchmarks.targets import TARGETS
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `benchmarks` is a top-level package of the checkout, not installed
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.check import compare  # noqa: E402
+from benchmarks.results import Results  # noqa: E402
+from benchmarks.targets import TARGETS  # noqa: E402
+
 REQUIRED_RATIOS = {
     "int64_map_vs_pyarrow", "int64_map_vs_numpy", "int64_map_vs_python_loop",
     "int64_map_vs_extism", "utf8_lower_vs_pyarrow", "utf8_lower_vs_python_loop",
