@@ -77,7 +77,7 @@ def test_wrong_plugin_fails_with_a_readable_diff(
 
 
 def test_optimize_runs_wasm_opt(cli: Callable[..., Result], tmp_path: Path) -> None:
-    _ok(cli("plugin", "new", "opt", "--template", "assemblyscript", "--dir", str(tmp_path)))
+    _ok(cli("plugin", "new", "opt", "--template", "c", "--dir", str(tmp_path)))
     out = _ok(cli("plugin", "build", str(tmp_path / "opt"), "--optimize"))
     assert "wasm-opt" in out
     out = _ok(cli("plugin", "test", str(tmp_path / "opt"), "--no-build"))
