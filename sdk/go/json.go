@@ -329,7 +329,10 @@ func (j *JSON) Int64() (int64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(j.num, 10, 64)
-	return v, err == nil
+	if err != nil {
+		return 0, false
+	}
+	return v, true
 }
 
 // Uint64 is the value of an integer literal in uint64 range.
@@ -341,7 +344,10 @@ func (j *JSON) Uint64() (uint64, bool) {
 		return 0, true
 	}
 	v, err := strconv.ParseUint(j.num, 10, 64)
-	return v, err == nil
+	if err != nil {
+		return 0, false
+	}
+	return v, true
 }
 
 // Float64 is any number as the nearest double.

@@ -357,3 +357,56 @@ impl<'a> Parser<'a> {
         Ok(Json::Number(Number { value, int64, uint64 }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_integer_readings() {
+        let v = Json::parse(br#"[1, -0, 9223372036854775808, -9223372036854775808, 18446744073709551616, 2.5, 1e3, 0.1]"#).unwrap();
+        let n = |i: usize| match v.at(i).unwrap() {
+            Json::Number(n) => n.clone(),
+            _ => panic!("not a number"),
+        };
+        assert_eq!((n(0).int64, n(0).uint64), (Some(1), Some(1)));
+        assert_eq!((n(1).int64, n(1).uint64), (Some(0), Some(0)));
+        assert_eq!((n(2).int64, n(2).uint64), (None, Some(1 << 63)));
+        assert_eq!((n(3).int64, n(3).uint64), (Some(i64::MIN), None));
+        assert_eq!((n(4).int64, n(4).uint64, n(4).value), (None, None, 18446744073709551616.0));
+        assert_eq!((n(5).int64, n(5).value), (None, 2.5));
+        assert_eq!((n(6).int64, n(6).value), (None, 1000.0));
+        assert_eq!(n(7).value, 0.1);
+    }
+
+    #[test]
+    fn strings_objects_and_lookups() {
+        let v = Json::parse(br#" {"a": "x\u00e9\ud83d\ude00\n", "b": [true, null], "a": {"c": 1}} "#).unwrap();
+        assert_eq!(v.get("a").unwrap().get("c").unwrap().as_i64(), Some(1)); // last one wins
+        assert_eq!(v.len(), 3);
+        assert_eq!(v.unknown_key(&["a"]), Some("b"));
+        assert_eq!(v.get("b").unwrap().at(0).unwrap().as_bool(), Some(true));
+        let s = Json::parse(br#""x\u00e9\ud83d\ude00\n""#).unwrap();
+        assert_eq!(s.as_str(), Some("x\u{e9}\u{1F600}\n"));
+        assert_eq!(Json::parse(b"[]").unwrap().type_name(), "array");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_byte() {
+        for (text, what) in [
+            (&b"["[..], "unexpected end of input"),
+            (b"{", "expected a member name"),
+            (b"[1,]", "unexpected character"),
+            (b"{\"a\" 1}", "expected ':'"),
+            (b"\"\\ud800\"", "unpaired surrogate"),
+            (b"01", "trailing characters"),
+            (b"1.", "bad number"),
+            (b"\"a\x01\"", "control character"),
+        ] {
+            let err = Json::parse(text).unwrap_err();
+            assert!(err.contains(what) && err.contains(" at byte "), "{:?}: {}", text, err);
+        }
+        let deep = "[".repeat(65) + &"]".repeat(65);
+        assert!(Json::parse(deep.as_bytes()).unwrap_err().contains("nesting too deep"));
+    }
+}
