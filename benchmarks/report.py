@@ -29,7 +29,10 @@ def rows(results: Results) -> list[tuple[str, str, str, str]]:
             t = targets.get(key)
             unit = "x" if ratio else _unit(key)
             met = "" if t is None else ("met" if t.met(value) else "MISSED")
-            out.append((key, f"{value:g} {unit}".strip(), str(t) if t else "", met))
+            text = f"{value:g} {unit}".strip()
+            if ratio and key in results.cpu_ratios:
+                text += f" (cpu {results.cpu_ratios[key]:g} x)"
+            out.append((key, text, str(t) if t else "", met))
     for key, reason in results.skipped.items():
         out.append((key, "skipped", "", reason))
     return out

@@ -58,6 +58,8 @@ def test_smoke_run_reports_every_issue_key(smoke: dict[str, object]) -> None:
     assert set(figures) >= REQUIRED_FIGURES, REQUIRED_FIGURES - set(figures)
     assert all(isinstance(v, float | int) and v > 0 for v in ratios.values())
     assert {t.key for t in TARGETS} <= set(ratios) | set(figures)
+    cpu_ratios = smoke["cpu_ratios"]
+    assert isinstance(cpu_ratios, dict) and "int64_map_vs_pyarrow" in cpu_ratios
 
 
 def test_smoke_run_records_environment_and_prints_table(smoke: dict[str, object]) -> None:
@@ -76,6 +78,14 @@ def test_check_fails_on_a_drop_beyond_30_percent() -> None:
     lines = compare(current, baseline)
     assert [line.split()[0] for line in lines] == ["ok", "FAIL", "FAIL"]
     assert "no extism" in lines[2]
+
+
+def test_check_judges_single_threaded_ratios_by_cpu_time() -> None:
+    baseline = Results(ratios={"a": 1.0, "b": 1.0}, cpu_ratios={"a": 1.0, "b": 1.0})
+    current = Results(ratios={"a": 0.5, "b": 1.0}, cpu_ratios={"a": 0.95, "b": 0.6})
+    lines = compare(current, baseline)
+    assert [line.split()[0] for line in lines] == ["ok", "FAIL"]
+    assert "cpu 0.6" in lines[1]
 
 
 def test_check_mode_exit_status(tmp_path: Path) -> None:
