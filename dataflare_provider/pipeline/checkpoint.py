@@ -236,10 +236,13 @@ class PartWriter:
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if self._writer is None:
-            self._handle = self.directory.fs.open(self.tmp.path, "wb")
-            self._writer = BatchFileWriter(self._handle, Format.PARQUET)
-        self._writer.write(batch)
+        try:
+            if self._writer is None:
+                self._handle = self.directory.fs.open(self.tmp.path, "wb")
+                self._writer = BatchFileWriter(self._handle, Format.PARQUET)
+            self._writer.write(batch)
+        except OSError as exc:
+            raise io_error(f"cannot write staged output {self.tmp}", exc) from exc
         self.rows += batch.num_rows
 
     @property

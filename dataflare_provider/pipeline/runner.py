@@ -237,8 +237,12 @@ class TransformRun:
                 return result
             return chain.process(item)
 
-        results = ordered_map(chains, run_chain, self._batches(start), name="dataflare-worker")
-        for result in results:
+        results = ordered_map(
+            chains, run_chain, self._batches(start), name="dataflare-worker", threaded=True
+        )
+        for result in _committing_partial_on_failure(results, lambda: self._commit_partial(
+            staging, first, last_index, range_rows, main, dead
+        )):  # fmt: skip
             if main is None:
                 main, dead = self._writers(staging, first)
             self._write(result, main, dead, report)
@@ -260,6 +264,24 @@ class TransformRun:
         if main is not None and last_index >= first:
             staging.commit(first, last_index, range_rows, main, dead)
         self._progress(report, started)
+
+    def _commit_partial(
+        self,
+        staging: Staging,
+        first: int,
+        last: int,
+        rows: int,
+        main: PartWriter | None,
+        dead: PartWriter | None,
+    ) -> None:
+        """Before a failure propagates, commit the batches that did complete, so the retry
+        redoes as little as possible."""
+        if main is None or last < first:
+            return
+        try:
+            staging.commit(first, last, rows, main, dead)
+        except Exception as exc:  # the original failure matters more
+            self.log.warning("could not commit batches %d..%d before failing: %s", first, last, exc)
 
     def _writers(self, staging: Staging, first: int) -> tuple[PartWriter, PartWriter | None]:
         dead = staging.part_writer("dead", first) if self.dead_letter is not None else None
@@ -287,6 +309,21 @@ class TransformRun:
         )  # fmt: skip
         if self.on_progress is not None:
             self.on_progress(p)
+
+
+def _committing_partial_on_failure(
+    results: Iterator[ChainResult], commit: Callable[[], None]
+) -> Iterator[ChainResult]:
+    """``results``, calling ``commit`` before re-raising when producing the next one fails."""
+    while True:
+        try:
+            result = next(results)
+        except StopIteration:
+            return
+        except BaseException:
+            commit()
+            raise
+        yield result
 
 
 def run_transform(

@@ -29,13 +29,20 @@ R = TypeVar("R")
 
 
 def ordered_map(
-    workers: list[W], fn: Callable[[W, T], R], items: Iterable[T], *, name: str = "dataflare"
+    workers: list[W],
+    fn: Callable[[W, T], R],
+    items: Iterable[T],
+    *,
+    name: str = "dataflare",
+    threaded: bool = False,
 ) -> Iterator[R]:
     """``fn(worker, item)`` for every item, each worker used by one thread at a time.
 
-    Results are yielded in input order; at most ``2 * len(workers)`` items are in flight.
+    Results are yielded in input order; at most ``2 * len(workers)`` items are in flight. One
+    worker runs inline unless ``threaded``: keeping guest code off the calling thread lets that
+    thread handle signals (Airflow's SIGTERM -> ``on_kill``) while a batch runs.
     """
-    if len(workers) == 1:
+    if len(workers) == 1 and not threaded:
         (worker,) = workers
         for item in items:
             yield fn(worker, item)
@@ -52,9 +59,18 @@ def ordered_map(
             free.put(w)
 
     window: deque[Future[R]] = deque()
+    failure: Exception | None = None
     with ThreadPoolExecutor(len(workers), thread_name_prefix=name) as ex:
         try:
-            for item in items:
+            source = iter(items)
+            while True:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    break
+                except Exception as exc:  # the input failed: what is in flight still comes out
+                    failure = exc
+                    break
                 window.append(ex.submit(run, item))
                 if len(window) >= 2 * len(workers):
                     yield window.popleft().result()
@@ -63,6 +79,8 @@ def ordered_map(
         finally:
             for fut in window:
                 fut.cancel()
+    if failure is not None:
+        raise failure
 
 
 class InstancePool:
