@@ -74,6 +74,7 @@ REQUIRED_FUNCS: dict[World, tuple[str, ...]] = {
 }
 KINDS: dict[World, str] = {"processor": "processor", "source": "source", "destination": "sink"}
 DEFAULT_MAX_CALL_BYTES = 2 * 1024 * 1024
+DEFAULT_RECYCLE_BYTES = 128 * 1024 * 1024
 
 
 def check_component_imports(component: Component, engine: wasmtime.Engine, name: str) -> list[str]:
@@ -110,7 +111,11 @@ class ComponentPlugin:
     ``mapping`` (a :class:`RecordMapping` or its options dict) says how rows become records;
     ``digest`` (the sha256 hex of ``wasm``, when the caller already knows it, e.g. from the
     registry) saves hashing the ~18 MB binary on every load. ``stateful=False`` declares that
-    the processor keeps no state across batches, so a pipeline may run several instances.
+    the processor keeps no state across batches, so a pipeline may run several instances, and an
+    instance may be *recycled* (replaced by a fresh one, re-initialised with the same config)
+    once it has returned ``recycle_after_bytes`` of results: componentize-py 0.25 guests never
+    free the memory of returned values, so their linear memory grows by every result (see
+    docs/components.md) and would otherwise reach the memory limit.
     """
 
     is_component = True
@@ -124,6 +129,7 @@ class ComponentPlugin:
         cache: CompiledCache | None = None,
         mapping: RecordMapping | Mapping[str, Any] | None = None,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
+        recycle_after_bytes: int | None = DEFAULT_RECYCLE_BYTES,
         digest: str | None = None,
         stateful: bool | None = None,
     ) -> None:
@@ -137,6 +143,7 @@ class ComponentPlugin:
             else RecordMapping.from_options(dict(mapping or {}))
         )
         self.max_call_bytes = max_call_bytes
+        self.recycle_after_bytes = recycle_after_bytes
         self._wasm = wasm
         self._cache = cache or default_cache
         config = self._engine_config(self.limits)
@@ -223,6 +230,9 @@ class ComponentInstance:
         self._fuel = limits.fuel
         self._rows_seen = 0
         self._scratch = low.ByteValsScratch()
+        self._config = dict(config)
+        self._returned_bytes = 0
+        self.recycles = 0
         self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
         self._stderr = OutputCapture(
             LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
@@ -391,6 +401,7 @@ class ComponentInstance:
                     lifted = low.lift_results(val)
                 finally:
                     low.delete_val(val)
+                self._returned_bytes += _result_bytes(lifted.records) + sum(map(len, lifted.errors))
                 if len(lifted.status) != hi - lo:
                     raise PluginError(
                         f"process-batch returned {len(lifted.status)} results for {hi - lo} "
@@ -409,10 +420,27 @@ class ComponentInstance:
             )  # fmt: skip
         finally:
             self._end()
+        self._maybe_recycle()
         self.metrics.record_batch(
             time.perf_counter() - start, batch.num_rows, result.rows_out, result.rows_error
         )
         return result
+
+    def _maybe_recycle(self) -> None:
+        """Replace a stateless instance whose guest memory holds too many returned values."""
+        limit = self.plugin.recycle_after_bytes
+        if limit is None or self._returned_bytes < limit or self.plugin.stateful:
+            return
+        start = time.perf_counter()
+        self._drop_store()
+        self._instantiate()
+        self._initialize(self._config)
+        self._returned_bytes = 0
+        self.recycles += 1
+        self.logger.info(
+            "plugin %s: recycled the instance after %d MiB of results (%.1f ms)", self.name,
+            limit >> 20, (time.perf_counter() - start) * 1e3,
+        )  # fmt: skip
 
     def finish(self) -> ProcessResult:
         """End of stream: records a stateful processor still holds; sinks flush."""
@@ -602,6 +630,12 @@ def _list_at(ptr: int) -> np.ndarray:
     if not ptr:
         return np.zeros(0, np.int64)
     return low.list_elements(ffi.wasmtime_component_val_t.from_address(ptr))
+
+
+def _result_bytes(records: RecordColumns) -> int:
+    """Guest memory a lifted result held: payloads, ids, metadata, ~40 B of structure each."""
+    return (records.payload_bytes + len(records.ids.data) + len(records.meta_keys.data)
+            + len(records.meta_values.data) + 40 * len(records))  # fmt: skip
 
 
 def _slice(records: RecordColumns, lo: int, hi: int) -> RecordColumns:
