@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
+from dataflare_provider import examples
 from dataflare_provider.airflow.hooks.dataflare import DataFlareHook
-from dataflare_provider.registry.errors import PluginNotFoundError, ResolutionError
+from dataflare_provider.examples import EXAMPLE_PLUGINS
 from dataflare_provider.settings import dataflare_home
 
-EXAMPLE_PLUGINS = ("basic-transformer", "row-filter", "streaming-aggregator")
 REGIONS = ("EU", "US", "APAC")
 NAMES = ("Ada Lovelace", "GRACE Hopper", "Alan Turing", "Edsger DIJKSTRA", "Barbara Liskov")
 
@@ -40,30 +39,15 @@ def examples_dir() -> Path:
     return Path(env).expanduser() if env else dataflare_home() / "airflow-examples"
 
 
-def examples_source() -> Path:
-    """The repository's ``examples/`` directory (plugin sources and manifests)."""
-    env = os.environ.get("DATAFLARE_EXAMPLES_SRC")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "examples"
-
-
 def ensure_example_plugins(names: tuple[str, ...] = EXAMPLE_PLUGINS) -> dict[str, str]:
-    """Make sure the example plugins are in the registry; returns name -> reference."""
+    """Make sure the example plugins are in the connection's registry (building and publishing
+    them into the local one when missing); returns name -> reference."""
     hook = DataFlareHook()
-    client = hook.get_conn()
-    refs = {name: f"dataflare/{name}:^1.0" for name in names}
-    missing = []
-    for name, ref in refs.items():
-        try:
-            client.resolve(ref)
-        except (PluginNotFoundError, ResolutionError):
-            missing.append(name)
-    if missing and client.default_registry is None:
-        src = examples_source()
-        subprocess.run(["make", "-s", "-C", str(src)], check=True)
-        for name in missing:
-            client.publish(src / name / "build" / f"{name}.wasm", src / name / "plugin.toml")
-    hook.close()
-    return refs
+    try:
+        examples.ensure_example_plugins(names, client=hook.get_conn())
+    finally:
+        hook.close()
+    return {name: examples.example_reference(name) for name in names}
 
 
 def orders_table(rows: int, seed: int) -> pa.Table:

@@ -7,16 +7,14 @@ machine; from a shell: ``python -m dataflare_example.plugins`` (in ``examples/da
 """
 
 import os
-import subprocess
 from pathlib import Path
 
 import dagster as dg
 
+from dataflare_provider import examples
 from dataflare_provider.registry import RegistryClient
-from dataflare_provider.registry.errors import PluginNotFoundError, ResolutionError
 from dataflare_provider.settings import dataflare_home
 
-EXAMPLES = Path(__file__).resolve().parents[2]
 NAMES = ("basic-transformer", "row-filter", "streaming-aggregator")
 
 BASIC_TRANSFORMER = "dataflare/basic-transformer:^1.0"
@@ -34,25 +32,7 @@ def data_dir() -> Path:
 def ensure_example_plugins(client: RegistryClient | None = None) -> dict[str, str]:
     """Publish the example plugins that the local registry lacks (building them first);
     returns name -> manifest digest."""
-    own = client is None
-    client = client or RegistryClient()
-    try:
-        digests: dict[str, str] = {}
-        missing = []
-        for name in NAMES:
-            try:
-                digests[name] = client.resolve(f"dataflare/{name}:^1.0")
-            except (PluginNotFoundError, ResolutionError):
-                missing.append(name)
-        if missing:
-            subprocess.run(["make", "-s", "-C", str(EXAMPLES)], check=True)
-            for name in missing:
-                wasm = EXAMPLES / name / "build" / f"{name}.wasm"
-                digests[name] = client.publish(wasm, EXAMPLES / name / "plugin.toml").digest
-        return digests
-    finally:
-        if own:
-            client.close()
+    return examples.ensure_example_plugins(NAMES, client=client)
 
 
 @dg.asset(group_name="setup", kinds={"wasm"})
