@@ -53,6 +53,30 @@ func setBit(bits []byte, i int, v bool) {
 	}
 }
 
+// copyBits copies n bits from guest address src (from bit srcOff) into dst (from bit dstOff,
+// bits zero): whole bytes at a time when dstOff is byte aligned.
+func copyBits(dst []byte, dstOff int, src uint32, srcOff, n int) {
+	i := 0
+	if dstOff%8 == 0 {
+		full := n / 8
+		s := bytesAt(src+uint32(srcOff/8), full+1)
+		d := dst[dstOff/8:]
+		if sh := uint(srcOff % 8); sh == 0 {
+			copy(d[:full], s[:full])
+		} else { // the next byte holds bits of the range when sh > 0 (8k + 7 + sh < n + sh)
+			for k := 0; k < full; k++ {
+				d[k] = s[k]>>sh | s[k+1]<<(8-sh)
+			}
+		}
+		i = full * 8
+	}
+	for ; i < n; i++ {
+		if Bit(src, srcOff+i) {
+			setBit(dst, dstOff+i, true)
+		}
+	}
+}
+
 // Builder is one output column being built: fixed width (numbers, bool, date32, timestamp:
 // every row exists, zero and valid; write at random) or var width (utf8, binary, large_*:
 // append exactly the output's row count of values).
@@ -182,11 +206,7 @@ func (b *Builder) CopyValidity(src *Column) {
 		return
 	}
 	v := alloc8(bitmapBytes(b.offset + b.length))
-	for j := 0; j < b.length; j++ {
-		if src.IsValid(j) {
-			setBit(v, b.offset+j, true)
-		}
-	}
+	copyBits(v, b.offset, src.validity, src.Offset, b.length)
 	b.validity, b.nullCount = v, src.NullCount
 }
 

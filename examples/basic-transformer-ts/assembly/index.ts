@@ -101,8 +101,24 @@ function intParamError(d: Derive, key: string, c: Column): i32 {
     d.from + "' (" + typeName(c.type) + ")");
 }
 
+// Typed loops over the raw values (offset applied by valuesPtr): no per-row type dispatch.
+function deriveInts<T>(b: Builder, c: Column, m: i64, a: i64): void {
+  const src = c.valuesPtr<T>();
+  const dst = b.valuesPtr<i64>();
+  for (let j = 0; j < c.length; j++) {
+    store<i64>(dst + (<usize>j << 3), <i64>load<T>(src + (<usize>j << alignof<T>())) * m + a); // i64 wraps
+  }
+}
+
+function deriveFloats<T>(b: Builder, c: Column, m: f64, a: f64): void {
+  const src = c.valuesPtr<T>();
+  const dst = b.valuesPtr<f64>();
+  for (let j = 0; j < c.length; j++) {
+    store<f64>(dst + (<usize>j << 3), <f64>load<T>(src + (<usize>j << alignof<T>())) * m + a);
+  }
+}
+
 function deriveColumn(out: Output, d: Derive, c: Column): i32 {
-  const n = c.length;
   let b: Builder;
   if (isInt(c.type)) {
     let m: i64 = 1, a: i64 = 0;
@@ -115,12 +131,24 @@ function deriveColumn(out: Output, d: Derive, c: Column): i32 {
       a = d.add!.int64Value;
     }
     b = out.add(d.name, Type.Int64);
-    for (let j = 0; j < n; j++) b.setI64(j, c.isNull(j) ? 0 : c.getI64(j) * m + a); // i64 wraps
+    switch (c.type) {
+      case Type.Int8: deriveInts<i8>(b, c, m, a); break;
+      case Type.Int16: deriveInts<i16>(b, c, m, a); break;
+      case Type.Int32: deriveInts<i32>(b, c, m, a); break;
+      case Type.Int64: deriveInts<i64>(b, c, m, a); break;
+      case Type.UInt8: deriveInts<u8>(b, c, m, a); break;
+      case Type.UInt16: deriveInts<u16>(b, c, m, a); break;
+      case Type.UInt32: deriveInts<u32>(b, c, m, a); break;
+      default: deriveInts<u64>(b, c, m, a);
+    }
+    if (c.hasNulls()) for (let j = 0; j < c.length; j++) if (c.isNull(j)) b.setI64(j, 0); // 0 under a null
   } else if (isFloat(c.type)) {
     const m: f64 = d.multiply !== null ? d.multiply!.number : 1.0;
     const a: f64 = d.add !== null ? d.add!.number : 0.0;
     b = out.add(d.name, Type.Float64);
-    for (let j = 0; j < n; j++) b.setF64(j, c.isNull(j) ? 0.0 : c.getF64(j) * m + a);
+    if (c.type == Type.Float32) deriveFloats<f32>(b, c, m, a);
+    else deriveFloats<f64>(b, c, m, a);
+    if (c.hasNulls()) for (let j = 0; j < c.length; j++) if (c.isNull(j)) b.setF64(j, 0.0);
   } else {
     return error(Status.UNSUPPORTED_SCHEMA, "derive '" + d.name + "': column '" + d.from + "' is " + typeName(c.type) +
       ", expected an integer or floating-point column");

@@ -27,6 +27,29 @@ function setBit(bits: usize, i: i32, v: bool): void {
   store<u8>(p, <u8>(v ? old | m : old & ~m));
 }
 
+/** Copy n bits from `src` (from bit srcOff) into `dst` (from bit dstOff, bits zero): whole bytes
+ *  at a time when dstOff is byte aligned. */
+function copyBits(dst: usize, dstOff: i32, src: usize, srcOff: i32, n: i32): void {
+  let i = 0;
+  if ((dstOff & 7) == 0) {
+    const full = n >> 3;
+    const d = dst + <usize>(dstOff >> 3);
+    const s = src + <usize>(srcOff >> 3);
+    const sh = <u32>(srcOff & 7);
+    if (sh == 0) memory.copy(d, s, <usize>full);
+    else {
+      // the next byte holds bits of the range when sh > 0 (8k + 7 + sh < n + sh)
+      for (let k = 0; k < full; k++) {
+        const lo = <u32>load<u8>(s + <usize>k) >> sh;
+        const hi = <u32>load<u8>(s + <usize>k + 1) << (8 - sh);
+        store<u8>(d + <usize>k, <u8>(lo | hi));
+      }
+    }
+    i = full << 3;
+  }
+  for (; i < n; i++) if (bit(src, srcOff + i)) setBit(dst, dstOff + i, true);
+}
+
 /** One output column being built: fixed width (numbers, bool, date32, timestamp: every row
  *  exists, zero and valid; write at random) or var width (utf8, binary, large_*: append exactly
  *  the output's row count of values). */
@@ -133,7 +156,7 @@ export class Builder {
     this.validityShared = false;
     if (!src.hasNulls()) { this.validity = 0; this.nullCount = 0; return; }
     this.validity = arenaCalloc(bitmapBytes(this.offset + this.length));
-    for (let j = 0; j < this.length; j++) if (src.isValid(j)) setBit(this.validity, this.offset + j, true);
+    copyBits(this.validity, this.offset, src.validity, src.offset, this.length);
     this.nullCount = src.nullCount;
   }
 

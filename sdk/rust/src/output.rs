@@ -108,6 +108,30 @@ fn set_bit(bits: &mut [u8], i: usize, v: bool) {
     }
 }
 
+/// Copy `n` bits from `src` (from bit `src_off`) into `dst` (from bit `dst_off`, bits zero):
+/// whole bytes at a time when `dst_off` is byte aligned.
+fn copy_bits(dst: &mut [u8], dst_off: usize, src: *const u8, src_off: usize, n: usize) {
+    let mut i = 0;
+    if dst_off % 8 == 0 {
+        let (d, s, sh) = (dst_off / 8, src_off / 8, (src_off % 8) as u32);
+        let full = n / 8;
+        unsafe {
+            for k in 0..full {
+                let lo = *src.add(s + k) >> sh;
+                // the next byte holds bits of the range when sh > 0 (8k + 7 + sh < n + sh)
+                let hi = if sh == 0 { 0 } else { *src.add(s + k + 1) << (8 - sh) };
+                dst[d + k] = lo | hi;
+            }
+        }
+        i = full * 8;
+    }
+    for j in i..n {
+        if bit(src, src_off + j) {
+            set_bit(dst, dst_off + j, true);
+        }
+    }
+}
+
 fn timestamp_format(unit: TimeUnit, tz: &str) -> String {
     let u = match unit {
         TimeUnit::Second => 's',
@@ -283,12 +307,7 @@ impl Builder {
             return;
         }
         let mut v = Buf::zeroed(bitmap_bytes(self.offset + self.len));
-        let bits = v.bytes_mut();
-        for j in 0..self.len {
-            if src.is_valid(j) {
-                set_bit(bits, self.offset + j, true);
-            }
-        }
+        copy_bits(v.bytes_mut(), self.offset, src.validity, src.offset, self.len);
         self.validity = v;
         self.null_count = src.null_count;
     }
