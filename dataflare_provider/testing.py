@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pytest
 
 from dataflare_provider.errors import (
     DataFlareError,
@@ -328,28 +327,34 @@ def assert_vectors(plugin: str | Path | Any, directory: str | Path) -> VectorRep
 
 
 # -- pytest fixtures (entry point ``pytest11: dataflare``) -----------------------------------------
+# Defined only where pytest is installed: the CLI (`dataflare plugin test`) imports this module too.
 
+try:
+    import pytest
+except ImportError:  # pragma: no cover - pytest is a dev dependency
+    pytest = None  # type: ignore[assignment]
 
-@pytest.fixture
-def dataflare_instance() -> Iterator[Callable[..., Any]]:
-    """``dataflare_instance(path, config={})`` -> an initialised instance, closed after the test."""
-    made: list[Any] = []
-    loaded: dict[Path, Any] = {}
+if pytest is not None:
 
-    def instantiate(path: str | Path, config: Mapping[str, Any] | None = None) -> Any:
-        p = Path(path).resolve()
-        if p not in loaded:
-            loaded[p] = load_plugin(p)
-        inst = loaded[p].instantiate(dict(config or {}))
-        made.append(inst)
-        return inst
+    @pytest.fixture
+    def dataflare_instance() -> Iterator[Callable[..., Any]]:
+        """``dataflare_instance(path, config={})`` -> an initialised instance, closed after the test."""
+        made: list[Any] = []
+        loaded: dict[Path, Any] = {}
 
-    yield instantiate
-    for inst in made:
-        inst.close()
+        def instantiate(path: str | Path, config: Mapping[str, Any] | None = None) -> Any:
+            p = Path(path).resolve()
+            if p not in loaded:
+                loaded[p] = load_plugin(p)
+            inst = loaded[p].instantiate(dict(config or {}))
+            made.append(inst)
+            return inst
 
+        yield instantiate
+        for inst in made:
+            inst.close()
 
-@pytest.fixture
-def dataflare_vectors() -> Callable[[str | Path | Any, str | Path], VectorReport]:
-    """``dataflare_vectors(plugin, directory)``: run a vector set, fail with readable diffs."""
-    return assert_vectors
+    @pytest.fixture
+    def dataflare_vectors() -> Callable[[str | Path | Any, str | Path], VectorReport]:
+        """``dataflare_vectors(plugin, directory)``: run a vector set, fail with readable diffs."""
+        return assert_vectors
