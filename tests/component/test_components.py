@@ -340,18 +340,21 @@ def test_memory_limit(probe: ComponentPlugin) -> None:
 
 
 def test_stateless_instances_are_recycled_before_guest_memory_runs_out(
-    probe: ComponentPlugin,
+    probe: ComponentPlugin, caplog: pytest.LogCaptureFixture
 ) -> None:
     """componentize-py guests keep every returned value: 300 x 200 KB of results would pass a
     48 MiB memory limit; a stateless plugin's instance is replaced every 4 MiB instead."""
+    caplog.set_level(logging.INFO)
     plugin = _variant(probe, mapping=RecordMapping(payload_column="payload"), stateful=False,
                       recycle_after_bytes=4 << 20)  # fmt: skip
     batch = _payload_batch([b"y" * 1000] * 200)
     with plugin.instantiate({}, limits={"memory_bytes": 48 << 20}) as inst:
         for _ in range(300):
             assert inst.process(batch).rows_out == 200
+        inst.process(_ops({"op": "print"}))  # output capture survives recycling
     assert inst.recycles >= 10
-    assert inst.metrics.rows_out == 60_000
+    assert inst.metrics.rows_out == 60_001
+    assert "[probe] stdout: hello from the guest" in caplog.text
 
 
 # --- bulk lowering ---------------------------------------------------------------------------------

@@ -233,10 +233,7 @@ class ComponentInstance:
         self._config = dict(config)
         self._returned_bytes = 0
         self.recycles = 0
-        self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
-        self._stderr = OutputCapture(
-            LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
-        )
+        self._stdout, self._stderr = self._new_captures()
         self.store: wasmtime.Store | None = None
         try:
             self._instantiate()
@@ -426,6 +423,14 @@ class ComponentInstance:
         )
         return result
 
+    def _new_captures(self) -> tuple[OutputCapture, OutputCapture]:
+        """Guest stdout/stderr captures (one pair per store: each opens its own files)."""
+        prefix = f"[{self.plugin.name}]"
+        return (
+            OutputCapture(LineLogger(self.logger, f"{prefix} stdout:", logging.INFO)),
+            OutputCapture(LineLogger(self.logger, f"{prefix} stderr:", logging.WARNING)),
+        )
+
     def _maybe_recycle(self) -> None:
         """Replace a stateless instance whose guest memory holds too many returned values."""
         limit = self.plugin.recycle_after_bytes
@@ -433,6 +438,9 @@ class ComponentInstance:
             return
         start = time.perf_counter()
         self._drop_store()
+        self._stdout.close()
+        self._stderr.close()
+        self._stdout, self._stderr = self._new_captures()
         self._instantiate()
         self._initialize(self._config)
         self._returned_bytes = 0
