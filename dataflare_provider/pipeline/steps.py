@@ -51,6 +51,16 @@ def manifest_limits(manifest: PluginManifest | None) -> Limits | None:
     return Limits(**manifest.runtime_limits()) if manifest is not None else None
 
 
+def component_options(manifest: PluginManifest | None) -> dict[str, Any]:
+    """What a manifest tells the component loader (ignored for core modules)."""
+    if manifest is None or not manifest.is_component:
+        return {}
+    options: dict[str, Any] = {"stateful": manifest.stateful}
+    if manifest.record_mapping is not None:
+        options["mapping"] = manifest.record_mapping.model_dump()
+    return options
+
+
 def _is_path(spec: str) -> bool:
     return spec.endswith(".wasm") or spec.startswith(("/", "./", "../")) or Path(spec).is_file()
 
@@ -78,15 +88,20 @@ def resolve_step(
                 manifest = load_manifest(candidate)
                 break
         base = manifest_limits(manifest) or Limits()
-        plugin = load_plugin(path, name=manifest.name if manifest else path.stem,
-                             limits=base.merged(override))  # fmt: skip
+        plugin = load_plugin(
+            path, name=manifest.name if manifest else path.stem, limits=base.merged(override),
+            **component_options(manifest),
+        )  # fmt: skip
         reference = str(path)
     elif isinstance(spec, str):
         client = registry or RegistryClient()
         pulled = client.pull(spec)
         manifest, digest, reference = pulled.manifest, pulled.digest, spec
         base = manifest_limits(manifest) or Limits()
-        plugin = load_plugin(pulled.path, name=manifest.name, limits=base.merged(override))
+        plugin = load_plugin(
+            pulled.path, name=manifest.name, limits=base.merged(override),
+            digest=pulled.wasm_digest.removeprefix("sha256:"), **component_options(manifest),
+        )  # fmt: skip
     else:
         plugin = spec
     if manifest is not None:

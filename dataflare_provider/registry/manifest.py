@@ -40,6 +40,21 @@ class Limits(BaseModel):
     fuel: int | None = Field(None, ge=1, description="Fuel per call (None: unmetered)")
 
 
+class ComponentMapping(BaseModel):
+    """How a component plugin sees rows (``runtime.component.RecordMapping``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    payload_column: str | None = Field(
+        None, description="Binary/utf8 column sent as the payload (default: the row as JSON)"
+    )
+    id_column: str = Field("id", description="Column used as the record id, when present")
+    timestamp_column: str = Field("timestamp", description="Column used as the record timestamp")
+    metadata_columns: list[str] = Field(
+        default_factory=list, description="Columns sent as metadata key/value pairs"
+    )
+
+
 class PluginManifest(BaseModel):
     """What ``plugin.toml`` says about a plugin."""
 
@@ -70,6 +85,15 @@ class PluginManifest(BaseModel):
         description="Host imports the module may use: log, metrics (dataflare.*), wasi (WASI p1)",
     )
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    stateful: bool | None = Field(
+        None,
+        description="Whether the plugin keeps state across batches (then it runs on one instance "
+        "and does not resume mid-stream). Unset: core modules tell by exporting dataflare_finish; "
+        "components are assumed stateful",
+    )
+    record_mapping: ComponentMapping | None = Field(
+        None, description="Component plugins: how Arrow rows become data-records"
+    )
     requires: dict[str, str] = Field(
         default_factory=dict,
         description="Other plugins this one is used with: 'namespace/name' = 'semver range'",
@@ -107,7 +131,10 @@ class PluginManifest(BaseModel):
     @classmethod
     def _requires(cls, v: dict[str, str]) -> dict[str, str]:
         for dep, rng in v.items():
-            if not re.match(r"^([^/]+/)?[a-z0-9._/-]+/[a-z0-9._-]+$", dep) or ":" in dep.split("/")[-1]:
+            if (
+                not re.match(r"^([^/]+/)?[a-z0-9._/-]+/[a-z0-9._-]+$", dep)
+                or ":" in dep.split("/")[-1]
+            ):
                 raise ValueError(f"requires key {dep!r} must be 'namespace/name'")
             try:
                 VersionRange.parse(rng)

@@ -43,7 +43,11 @@ class LoadedPlugin(Protocol):
 
 
 def load_plugin(source: bytes | str | Path, **kwargs: Any) -> LoadedPlugin:
-    """A :class:`Plugin` or ``ComponentPlugin`` for a ``.wasm`` file or its bytes."""
+    """A :class:`Plugin` or ``ComponentPlugin`` for a ``.wasm`` file or its bytes.
+
+    ``digest`` (the module's sha256 hex, when already verified, e.g. by the registry) saves
+    hashing it again; component-only options (``stateful``, ``mapping``) go to components.
+    """
     if isinstance(source, bytes):
         wasm = source
     else:

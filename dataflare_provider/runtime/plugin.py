@@ -122,6 +122,7 @@ class Plugin:
         name: str | None = None,
         limits: Limits | None = None,
         cache: CompiledCache | None = None,
+        digest: str | None = None,
     ) -> None:
         start = time.perf_counter()
         self.name = name or "plugin"
@@ -131,7 +132,7 @@ class Plugin:
         self._cache = cache or default_cache
         self._pres: dict[EngineConfig, wasmtime.InstancePre] = {}
         try:
-            compiled = self._cache.module(wasm, self._engine_config(self.limits))
+            compiled = self._cache.module(wasm, self._engine_config(self.limits), digest=digest)
         except wasmtime.WasmtimeError as exc:
             raise PluginLoadError(
                 f"not a valid WebAssembly module: {exc}", plugin=self.name
