@@ -49,17 +49,7 @@ class EngineConfig:
 
     def fingerprint(self) -> str:
         """Stable short hash of everything that makes compiled code incompatible."""
-        text = "|".join(
-            [
-                f"wasmtime={wasmtime_version()}",
-                f"fuel={self.fuel}",
-                f"opt={self.opt_level}",
-                "epoch=True",
-                f"arch={platform.machine()}",
-                f"os={platform.system()}",
-            ]
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return _fingerprint(self)
 
     def to_wasmtime(self) -> wasmtime.Config:
         cfg = wasmtime.Config()
@@ -68,6 +58,20 @@ class EngineConfig:
         cfg.cranelift_opt_level = self.opt_level
         cfg.wasm_component_model = True
         return cfg
+
+
+@cache
+def _fingerprint(config: EngineConfig) -> str:
+    parts = [
+        f"wasmtime={wasmtime_version()}",
+        f"fuel={config.fuel}",
+        f"opt={config.opt_level}",
+        "epoch=True",
+        f"arch={platform.machine()}",
+        f"os={platform.system()}",
+    ]
+    text = "|".join(parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 _lock = threading.Lock()
