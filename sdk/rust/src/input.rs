@@ -183,7 +183,7 @@ native!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
 
 /// Bit `i` of a bitmap (validity or bool values).
 #[inline]
-pub fn bit(bits: *const u8, i: usize) -> bool {
+pub(crate) fn bit(bits: *const u8, i: usize) -> bool {
     unsafe { (*bits.add(i >> 3) >> (i & 7)) & 1 != 0 }
 }
 

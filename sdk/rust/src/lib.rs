@@ -29,7 +29,7 @@ mod output;
 use core::cell::UnsafeCell;
 use std::any::Any;
 
-pub use input::{bit, parse_format, Batch, Column, Native, TimeUnit, Type};
+pub use input::{parse_format, Batch, Column, Native, TimeUnit, Type};
 pub use json::{Json, Number};
 pub use output::{Builder, Output, Selection, ERROR_COLUMN};
 
@@ -158,6 +158,7 @@ impl<T> Global<T> {
 
 /// The runtime behind the exports `processor!` / `source!` generate. Not for plugin code.
 #[doc(hidden)]
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // host addresses, valid by the abi's call protocol
 pub mod rt {
     use super::*;
     use crate::abi::{ArrowArray, ArrowSchema};
