@@ -104,3 +104,20 @@ def test_reference_matches_generator(tmp_path: Path) -> None:
     )
     assert out.column("name").to_pylist() == ["abc", None]
     assert out.column("d").to_pylist() == [7, -7]
+
+
+@pytest.mark.parametrize(
+    ("template_file", "example_file"),
+    [
+        ("c/plugin.c", "basic-transformer/basic_transformer.c"),
+        ("rust/src/lib.rs", "basic-transformer-rust/src/lib.rs"),
+        ("go/main.go", "basic-transformer-go/main.go"),
+        ("assemblyscript/assembly/index.ts", "basic-transformer-ts/assembly/index.ts"),
+    ],
+)
+def test_starters_are_the_reference_examples(template_file: str, example_file: str) -> None:
+    """The templates' starter is examples/basic-transformer*, verbatim (tested there too)."""
+    from dataflare_provider.cli.sdk import TEMPLATES
+
+    root = Path(__file__).resolve().parents[2]
+    assert (TEMPLATES / template_file).read_text() == (root / "examples" / example_file).read_text()
