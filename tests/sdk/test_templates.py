@@ -42,6 +42,9 @@ def test_new_build_test_run(cli: Callable[..., Result], tmp_path: Path, template
     assert " 0 failed" in out.splitlines()[-1]
     if template != "python":  # the starter is the reference plugin: the shared vectors run too
         assert "shared vectors basic-transformer: 42 passed, 0 failed" in out
+    # its manifest is valid for the registry: publish to the session's local store
+    out = _ok(cli("plugin", "publish", str(wasm), "-m", str(project / "plugin.toml")))
+    assert f"published local/{name}:0.1.0" in out
 
     # the built plugin through `dataflare run`
     src = tmp_path / "in.parquet"
