@@ -99,3 +99,21 @@ def test_generator_is_reproducible(tmp_path: Path) -> None:
             a = pa.ipc.open_file(str(committed / f)).read_all()
             b = pa.ipc.open_file(str(fresh / f)).read_all()
             assert a.equals(b), f
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_linear_memory_stays_flat(sdk_build: Callable[..., Path], language: str) -> None:
+    """The per-call arenas (and Go's GC) reuse memory: no growth from batch 10 to batch 60."""
+    rng = random.Random(12)
+    n = 20_000
+    batch = pa.record_batch({"x": generate.numeric_values(pa.float64(), n, rng),
+                             "s": pa.array(generate.words(n, rng))})  # fmt: skip
+    config = {"lowercase": ["s"], "derive": [{"name": "y", "from": "x", "multiply": 2}]}
+    with Plugin.from_file(sdk_build(language)).instantiate(config) as inst:
+        for _ in range(10):
+            inst.process(batch)
+        size = inst.mem.size
+        for _ in range(50):
+            inst.process(batch)
+        assert inst.mem.size == size, (language, size, inst.mem.size)
+        assert size <= 16 * 2**20
