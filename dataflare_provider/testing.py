@@ -5,7 +5,8 @@ each case gives a config, an input batch, the slices of it to process in order t
 instance, and for each slice the expected output batch (with any ``_dataflare_error`` column, as
 the plugin returns it), "no output" (status 1) or an error status. :func:`run_vectors` runs a
 plugin against it through the real runtime; outputs must equal the expected batches byte for byte
-after normalisation (:func:`normalise`: Arrow IPC serialisation, which drops offsets and slicing).
+after normalisation (:func:`normalise`: schema, validity bits and value bytes with offsets and
+slicing removed; the value slots under nulls count).
 
 For pytest (registered as the ``dataflare`` pytest plugin)::
 
