@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.sdk.conftest import ROOT
+from sdk_support import ROOT
 
 SDK = ROOT / "sdk"
 

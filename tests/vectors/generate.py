@@ -8,7 +8,7 @@ batches (compared as normalised Arrow IPC bytes, see ``dataflare_provider.testin
 of a vector set (``cases.json`` + Arrow IPC files) is described in ``docs/testing-plugins.md``.
 
 The data is deterministic (seeded) and the script is idempotent: rerunning it rewrites the same
-cases; ``tests/sdk/test_vectors.py`` checks that the committed files match this script.
+cases; ``tests/sdk/test_sdk_vectors.py`` checks that the committed files match this script.
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from sdk_support import LANGUAGES, PLUGINS, VECTORS
 
 from dataflare_provider.runtime import Plugin
 from dataflare_provider.runtime.inspect import inspect_module
 from dataflare_provider.testing import load_cases, normalise, run_vectors
-from tests.sdk.conftest import LANGUAGES, PLUGINS, VECTORS
 
 sys.path.insert(0, str(VECTORS))
 import generate

@@ -11,9 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from sdk_support import VECTORS
 from typer.testing import Result
-
-from tests.sdk.conftest import VECTORS
 
 sys.path.insert(0, str(VECTORS))
 import generate
