@@ -8,7 +8,9 @@ downloaded.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from dataflare_provider.errors import ConfigError
@@ -27,12 +29,22 @@ def find_go() -> str:
     return path
 
 
+def _env() -> dict[str, str]:
+    """GO_ENV, plus cache directories when there is no HOME to put them in (some CI shells)."""
+    env = dict(GO_ENV)
+    if not os.environ.get("HOME"):
+        base = Path(tempfile.gettempdir()) / "dataflare-go"
+        env.setdefault("GOCACHE", os.environ.get("GOCACHE") or str(base / "cache"))
+        env.setdefault("GOPATH", os.environ.get("GOPATH") or str(base / "path"))
+    return env
+
+
 def build_go(project: Path, output: Path) -> Path:
     """Build the main package in ``project`` into ``output``."""
     tmp = scratch(output)
     try:
         run_tool([find_go(), "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w",
-                  "-o", str(tmp), "."], cwd=project, env=GO_ENV, what="go build")  # fmt: skip
+                  "-o", str(tmp), "."], cwd=project, env=_env(), what="go build")  # fmt: skip
         return install(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
