@@ -220,12 +220,6 @@ class TransformRun:
                 yield result.output
 
     def _stream(self, staging: Staging, start: int, report: RunReport, started: float) -> None:
-        first = start
-        main: PartWriter | None = None
-        dead: PartWriter | None = None
-        range_rows = 0
-        last_index = start - 1
-        next_progress = time.monotonic() + self.progress_interval_s
         chains = self._chains
         skip_first = 1 if self.source_step is not None else 0
 
@@ -237,65 +231,35 @@ class TransformRun:
                 return result
             return chain.process(item)
 
+        open_range = _OpenRange(staging, start, self.dead_letter is not None)
+        next_progress = time.monotonic() + self.progress_interval_s
         results = ordered_map(
             chains, run_chain, self._batches(start), name="dataflare-worker", threaded=True
         )
-        for result in _committing_partial_on_failure(results, lambda: self._commit_partial(
-            staging, first, last_index, range_rows, main, dead
-        )):  # fmt: skip
-            if main is None:
-                main, dead = self._writers(staging, first)
-            self._write(result, main, dead, report)
-            range_rows += result.rows_in
-            last_index = result.index
+        for result in _committing_partial_on_failure(results, open_range.commit_quietly):
+            self._write(result, open_range, report)
+            open_range.add(result)
             report.batches += 1
-            if last_index - first + 1 >= self.commit_every:
-                staging.commit(first, last_index, range_rows, main, dead)
-                first, main, dead, range_rows = last_index + 1, None, None, 0
+            if open_range.size >= self.commit_every:
+                open_range.commit()
             if time.monotonic() >= next_progress:
                 self._progress(report, started)
                 next_progress = time.monotonic() + self.progress_interval_s
-        tail = chains[0].finish(last_index + 1)
+        tail = chains[0].finish(open_range.last + 1)
         if tail.output is not None or tail.dead:
-            if main is None:
-                main, dead = self._writers(staging, first)
-            self._write(tail, main, dead, report)
-            last_index = max(last_index, first)
-        if main is not None and last_index >= first:
-            staging.commit(first, last_index, range_rows, main, dead)
+            self._write(tail, open_range, report)
+            open_range.last = max(open_range.last, open_range.first)
+        open_range.commit()
         self._progress(report, started)
 
-    def _commit_partial(
-        self,
-        staging: Staging,
-        first: int,
-        last: int,
-        rows: int,
-        main: PartWriter | None,
-        dead: PartWriter | None,
-    ) -> None:
-        """Before a failure propagates, commit the batches that did complete, so the retry
-        redoes as little as possible."""
-        if main is None or last < first:
-            return
-        try:
-            staging.commit(first, last, rows, main, dead)
-        except Exception as exc:  # the original failure matters more
-            self.log.warning("could not commit batches %d..%d before failing: %s", first, last, exc)
-
-    def _writers(self, staging: Staging, first: int) -> tuple[PartWriter, PartWriter | None]:
-        dead = staging.part_writer("dead", first) if self.dead_letter is not None else None
-        return staging.part_writer("part", first), dead
-
-    def _write(
-        self, result: ChainResult, main: PartWriter, dead: PartWriter | None, report: RunReport
-    ) -> None:
+    def _write(self, result: ChainResult, open_range: _OpenRange, report: RunReport) -> None:
         report.rows_in += result.rows_in
         if result.output is not None and result.output.num_rows:
-            main.write(result.output)
+            open_range.main().write(result.output)
             report.rows_out += result.output.num_rows
         for rows in result.dead:
             report.rows_error += rows.num_rows
+            dead = open_range.dead()
             if dead is not None:
                 dead.write(rows)
 
@@ -309,6 +273,53 @@ class TransformRun:
         )  # fmt: skip
         if self.on_progress is not None:
             self.on_progress(p)
+
+
+class _OpenRange:
+    """The input batches whose output is being written and not yet committed."""
+
+    def __init__(self, staging: Staging, first: int, keep_dead: bool) -> None:
+        self.staging = staging
+        self.keep_dead = keep_dead
+        self.first = first
+        self.last = first - 1
+        self.rows_in = 0
+        self._main: PartWriter | None = None
+        self._dead: PartWriter | None = None
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    def main(self) -> PartWriter:
+        if self._main is None:
+            self._main = self.staging.part_writer("part", self.first)
+        return self._main
+
+    def dead(self) -> PartWriter | None:
+        if self._dead is None and self.keep_dead:
+            self._dead = self.staging.part_writer("dead", self.first)
+        return self._dead
+
+    def add(self, result: ChainResult) -> None:
+        self.rows_in += result.rows_in
+        self.last = result.index
+
+    def commit(self) -> None:
+        """Seal what was written for batches ``first..last`` and start the next range."""
+        if self.size > 0:
+            self.staging.commit(self.first, self.last, self.rows_in, self._main, self._dead)
+        self.first, self.rows_in, self._main, self._dead = self.last + 1, 0, None, None
+
+    def commit_quietly(self) -> None:
+        """Before a failure propagates, commit the batches that did complete, so the retry
+        redoes as little as possible (a failure to do so must not hide the original one)."""
+        try:
+            self.commit()
+        except Exception as exc:
+            self.staging.log.warning(
+                "could not commit batches %d..%d before failing: %s", self.first, self.last, exc
+            )
 
 
 def _committing_partial_on_failure(

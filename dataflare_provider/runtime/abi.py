@@ -42,6 +42,7 @@ HEADER_END = IN_ARRAY + ARRAY_SIZE
 FLAG_NULLABLE = 2
 MAX_COLUMNS = 4096
 MAX_LENGTH = 1 << 31
+SMALL_COPY = 16 * 1024  # below this, bytes() beats allocate_buffer + memmove per call
 
 _SCHEMA = struct.Struct(
     "<III4xqqIIII"
@@ -136,6 +137,7 @@ class BatchMarshal:
         self._header_written = False
         self._origins: dict[tuple[int, ...], pa.Array] = {}
         self._strings: dict[int, bytes] = {}
+        self._shapes: dict[bytes, tuple[str, TypeSpec, int, bytes, int, bytes]] = {}
 
     # -- region -------------------------------------------------------------------------------
 
@@ -311,29 +313,55 @@ class BatchMarshal:
         self._strings[addr] = value
         return value
 
-    def _read_column(
-        self, i: int, schema_addr: int, array_addr: int, length: int
-    ) -> tuple[str, pa.Array]:
+    def _column_shape(self, i: int, schema_addr: int) -> tuple[str, TypeSpec]:
+        """Name and type of an output column's schema struct.
+
+        Guests usually describe the same columns at the same addresses batch after batch, so the
+        parsed result is cached by the struct's bytes; the name and format strings it points at
+        are still compared byte for byte on every call (the guest may have rewritten them).
+        """
         mem = self.mem
         view = mem.view
-        mem.check(schema_addr, SCHEMA_SIZE, f"output column #{i} schema struct")
-        fmt_p, name_p, _m, _f, n_children, _c, dict_p, _r, _p = _SCHEMA.unpack_from(
-            view, schema_addr
-        )
+        if not 0 < schema_addr <= mem.size - SCHEMA_SIZE:
+            mem.check(schema_addr, SCHEMA_SIZE, f"output column #{i} schema struct")
+        raw = view[schema_addr : schema_addr + SCHEMA_SIZE].tobytes()
+        shape = self._shapes.get(raw)
+        if shape is not None:
+            name, spec, fmt_p, fmt0, name_p, name0 = shape
+            if (
+                view[fmt_p : fmt_p + len(fmt0)].tobytes() == fmt0
+                and view[name_p : name_p + len(name0)].tobytes() == name0
+            ):
+                return name, spec
+        fmt_p, name_p, _m, _f, n_children, _c, dict_p, _r, _p = _SCHEMA.unpack_from(raw)
         raw_name = self._string(name_p, f"output column #{i} name") if name_p else b""
         try:
             name = raw_name.decode()
         except UnicodeDecodeError:
             raise PluginABIError(f"output column #{i} name is not valid UTF-8") from None
         fmt = self._string(fmt_p, f"output column #{i} format", 64)
-        spec = spec_for_format(fmt)
-        if spec is None:
+        found = spec_for_format(fmt)
+        if found is None:
             raise PluginABIError(
                 f"output column '{name}': unsupported or malformed format string {fmt!r}"
             )
         if n_children != 0 or dict_p != 0:
-            raise _column_error(name, spec, "children/dictionary are not allowed for this type")
-        mem.check(array_addr, ARRAY_SIZE, f"output column '{name}' array struct")
+            raise _column_error(name, found, "children/dictionary are not allowed for this type")
+        if name_p:
+            if len(self._shapes) > 4096:
+                self._shapes.clear()
+            self._shapes[raw] = (name, found, fmt_p, fmt + b"\0", name_p, raw_name + b"\0")
+        return name, found
+
+    def _read_column(
+        self, i: int, schema_addr: int, array_addr: int, length: int
+    ) -> tuple[str, pa.Array]:
+        name, spec = self._column_shape(i, schema_addr)
+        mem = self.mem
+        view = mem.view
+        size = mem.size
+        if not 0 < array_addr <= size - ARRAY_SIZE:
+            mem.check(array_addr, ARRAY_SIZE, f"output column '{name}' array struct")
         a_len, _nulls, a_off, n_buf, a_children, bufs_p, _c, a_dict, *_ = _ARRAY.unpack_from(
             view, array_addr
         )
@@ -349,7 +377,8 @@ class BatchMarshal:
             raise _column_error(name, spec, "array children/dictionary must be empty")
         if not n_buf:
             return name, pa.nulls(length)
-        mem.check(bufs_p, 4 * n_buf, f"output column '{name}' buffers array")
+        if not 0 < bufs_p <= size - 4 * n_buf:
+            mem.check(bufs_p, 4 * n_buf, f"output column '{name}' buffers array")
         ptrs = _u32s(n_buf).unpack_from(view, bufs_p)
 
         origin = self._origins.get((*ptrs, a_off, a_len))
@@ -386,15 +415,18 @@ class BatchMarshal:
         return name, arr
 
     def _copy(self, addr: int, nbytes: int, name: str, spec: TypeSpec, what: str) -> pa.Buffer:
+        """Copy a guest buffer out: small ones through ``bytes`` (cheapest per call), large ones
+        by ``memmove`` into an Arrow allocation (64-byte aligned, and without the GIL)."""
         mem = self.mem
         if addr == 0 or addr + nbytes > mem.size:
             if addr == 0 and nbytes == 0:
-                return pa.allocate_buffer(0)
+                return _EMPTY_BUFFER
             where = f"output column '{name}' ({spec.arrow}): {what} buffer"
             mem.check(addr, nbytes, where)
+        if nbytes <= SMALL_COPY:
+            return pa.py_buffer(mem.view[addr : addr + nbytes].tobytes())
         buf = pa.allocate_buffer(nbytes)
-        if nbytes:
-            ctypes.memmove(buf.address, mem.base + addr, nbytes)
+        ctypes.memmove(buf.address, mem.base + addr, nbytes)
         return buf
 
     def read_error(self) -> str:
@@ -410,7 +442,8 @@ class BatchMarshal:
         return data.decode("utf-8", errors="replace")
 
 
-_EMPTY = pa.py_buffer(bytes(16))  # stands in for buffers Arrow left out of empty arrays
+_EMPTY = pa.py_buffer(bytes(16))
+_EMPTY_BUFFER = pa.py_buffer(b"")  # stands in for buffers Arrow left out of empty arrays
 
 
 def _address(buf: pa.Buffer | None, byte_offset: int = 0) -> int:
