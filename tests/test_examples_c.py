@@ -832,7 +832,8 @@ def test_sdk_logging_and_metrics(
     for needle in ("trace 0", "debug 1", "info two", "warn 3.0", "error 4"):
         assert needle in text
     assert inst.metrics.counters["rows_seen"] == 9
-    assert inst.metrics.histograms["batch_rows"] == [9.0]
+    hist = inst.metrics.histograms["batch_rows"]
+    assert (hist.count, hist.mean, hist.max) == (1, 9.0, 9.0)
     inst.close()
 
 

@@ -7,14 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    k = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
-    return ordered[k]
-
-
 class LogHistogram:
     """Constant-memory histogram of positive values: log-spaced buckets ~4.4% wide.
 
@@ -35,9 +27,9 @@ class LogHistogram:
     def record(self, value: float) -> None:
         self.count += 1
         self.total += value
-        if value > self.max:
+        if value > self.max or self.count == 1:
             self.max = value
-        if value <= 0:
+        if value <= 0:  # quantiles of non-positive values are reported as 0
             self.zeros += 1
             return
         key = math.floor(math.log2(value) * self.STEPS_PER_OCTAVE)
@@ -93,7 +85,7 @@ class PluginMetrics:
     load_source: str = ""
     batch_times: LogHistogram = field(default_factory=LogHistogram, repr=False)
     counters: dict[str, int] = field(default_factory=dict)
-    histograms: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    histograms: dict[str, LogHistogram] = field(default_factory=dict, repr=False)
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -109,7 +101,10 @@ class PluginMetrics:
         self.counters[name] = self.counters.get(name, 0) + value
 
     def histogram_record(self, name: str, value: float) -> None:
-        self.histograms.setdefault(name, []).append(value)
+        hist = self.histograms.get(name)
+        if hist is None:
+            hist = self.histograms[name] = LogHistogram()
+        hist.record(value)
 
     def merge(self, other: PluginMetrics) -> None:
         """Add ``other`` (another instance of the same plugin) into this one."""
@@ -126,8 +121,8 @@ class PluginMetrics:
         self.batch_times.merge(other.batch_times)
         for k, v in other.counters.items():
             self.counter_add(k, v)
-        for k, vs in other.histograms.items():
-            self.histograms.setdefault(k, []).extend(vs)
+        for k, h in other.histograms.items():
+            self.histograms.setdefault(k, LogHistogram()).merge(h)
 
     # -- derived -----------------------------------------------------------------------------
 
@@ -172,12 +167,12 @@ class PluginMetrics:
         if self.histograms:
             out["histograms"] = {
                 k: {
-                    "count": len(v),
-                    "mean": sum(v) / len(v),
-                    "p50": _percentile(v, 0.5),
-                    "p99": _percentile(v, 0.99),
+                    "count": h.count,
+                    "mean": h.mean,
+                    "p50": h.quantile(0.5),
+                    "p99": h.quantile(0.99),
                 }
-                for k, v in self.histograms.items()
+                for k, h in self.histograms.items()
             }
         return out
 
