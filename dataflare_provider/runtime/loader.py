@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from dataflare_provider.errors import PluginLoadError
+from dataflare_provider.runtime.binary import read_wasm
 from dataflare_provider.runtime.component.detect import is_component
 from dataflare_provider.runtime.lifecycle import PluginState
 from dataflare_provider.runtime.metrics import PluginMetrics
@@ -51,12 +51,8 @@ def load_plugin(source: bytes | str | Path, **kwargs: Any) -> LoadedPlugin:
     if isinstance(source, bytes):
         wasm = source
     else:
-        path = Path(source)
-        try:
-            wasm = path.read_bytes()
-        except OSError as exc:
-            raise PluginLoadError(f"cannot read plugin file: {exc}", path=str(path)) from None
-        kwargs.setdefault("name", path.stem)
+        wasm = read_wasm(source)
+        kwargs.setdefault("name", Path(source).stem)
     if is_component(wasm):
         from dataflare_provider.runtime.component import ComponentPlugin
 

@@ -19,7 +19,6 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -28,36 +27,24 @@ import wasmtime
 
 from dataflare_provider.errors import (
     ABIVersionError,
-    DataFlareError,
-    FuelExhaustedError,
-    MemoryLimitError,
     PluginABIError,
     PluginConfigError,
     PluginError,
-    PluginInterrupted,
     PluginLoadError,
     PluginSchemaError,
-    PluginStateError,
-    PluginTimeoutError,
-    PluginTrapError,
 )
-from dataflare_provider.runtime import deadline
 from dataflare_provider.runtime.abi import BatchMarshal
+from dataflare_provider.runtime.binary import PluginBinary
 from dataflare_provider.runtime.cache import CompiledCache, default_cache
 from dataflare_provider.runtime.engine import EngineConfig, get_engine
 from dataflare_provider.runtime.host import (
-    GUEST_LEVELS,
-    LineLogger,
-    OutputCapture,
     linker_for,
-    sandbox_wasi,
     set_current,
 )
-from dataflare_provider.runtime.lifecycle import Lifecycle, PluginState
+from dataflare_provider.runtime.instance import SandboxedInstance
 from dataflare_provider.runtime.limits import Limits
 from dataflare_provider.runtime.memory import GuestMemory
-from dataflare_provider.runtime.metrics import PluginMetrics
-from dataflare_provider.runtime.rawcall import GuestCallFailed, GuestFault, RawFunc, lookup_export
+from dataflare_provider.runtime.rawcall import GuestCallFailed, RawFunc, lookup_export
 from dataflare_provider.runtime.sandbox import (
     POLICY_FINGERPRINT,
     SUPPORTED_ABI_VERSIONS,
@@ -112,7 +99,7 @@ def split_dead_letter(batch: pa.RecordBatch) -> ProcessResult:
     )
 
 
-class Plugin:
+class Plugin(PluginBinary):
     """A compiled, import-checked ``dataflare-abi 1`` module, shared by all its instances."""
 
     def __init__(
@@ -151,28 +138,7 @@ class Plugin:
         self.stateful = "dataflare_finish" in self.exports
         self._pres[config] = linker_for(get_engine(config)).instantiate_pre(module)
         self.load_time_s = time.perf_counter() - start
-        log.info(
-            "plugin %s: loaded %s (%d bytes, sha256:%s) in %.2f ms from %s",
-            self.name, self.kind, self.size, self.digest[:12], self.load_time_s * 1e3,
-            {"disk": "AOT cache", "memory": "process cache", "compiled": "fresh compile"}[
-                self.load_source
-            ],
-        )  # fmt: skip
-
-    @classmethod
-    def from_file(cls, path: str | Path, **kwargs: Any) -> Plugin:
-        """Load a ``.wasm`` file (name defaults to the file stem)."""
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise PluginLoadError(f"cannot read plugin file: {exc}", path=str(path)) from None
-        kwargs.setdefault("name", path.stem)
-        return cls(data, **kwargs)
-
-    @staticmethod
-    def _engine_config(limits: Limits) -> EngineConfig:
-        return EngineConfig(fuel=limits.fuel is not None)
+        self._log_loaded(self.kind)
 
     def _instance_pre(self, config: EngineConfig) -> wasmtime.InstancePre:
         pre = self._pres.get(config)
@@ -195,8 +161,11 @@ class Plugin:
         return f"Plugin({self.name!r}, kind={self.kind}, sha256={self.digest[:12]})"
 
 
-class PluginInstance:
+class PluginInstance(SandboxedInstance):
     """One sandboxed instance of a :class:`Plugin`. Single-threaded; see the module docstring."""
+
+    plugin: Plugin
+    store: wasmtime.Store
 
     def __init__(
         self,
@@ -205,58 +174,17 @@ class PluginInstance:
         limits: Limits,
         logger: logging.Logger,
     ) -> None:
-        start = time.perf_counter()
-        self.plugin = plugin
-        self.name = plugin.name
-        self.limits = limits
-        self.logger = logger
-        self.lifecycle = Lifecycle(plugin.name, logger)
-        self.metrics = PluginMetrics(plugin.name, instances=1, load_source=plugin.load_source)
-        self._engine_config = Plugin._engine_config(limits)
-        self._fuel = limits.fuel
         self._next_poll = 0.0
-        self._stdout = OutputCapture(LineLogger(logger, f"[{plugin.name}] stdout:", logging.INFO))
-        self._stderr = OutputCapture(
-            LineLogger(logger, f"[{plugin.name}] stderr:", logging.WARNING)
-        )
-        try:
-            self._instantiate()
-        except DataFlareError as exc:
-            self.lifecycle.to(PluginState.ERROR, exc.message)
-            raise
-        self.metrics.load_time_s = plugin.load_time_s + (time.perf_counter() - start)
-        self.lifecycle.to(PluginState.INITIALIZING)
-        init_start = time.perf_counter()
-        try:
-            self._initialize(config)
-        except DataFlareError as exc:
-            if self.lifecycle.state is not PluginState.ERROR:
-                self.lifecycle.to(PluginState.ERROR, exc.message)
-            raise
-        self.metrics.init_time_s = time.perf_counter() - init_start
-        self.lifecycle.to(PluginState.READY)
+        super().__init__(plugin, config, limits, logger)
 
     # -- setup --------------------------------------------------------------------------------
 
     def _instantiate(self) -> None:
-        engine = get_engine(self._engine_config)
-        store = self.store = wasmtime.Store(engine)
-        self.watch = deadline.watch_store(store)
-        if self.limits.memory_bytes is not None:
-            store.set_limits(memory_size=self.limits.memory_bytes)
-        store.set_wasi(sandbox_wasi(self._stdout, self._stderr))
-        if self._fuel is not None:
-            store.set_fuel(self._fuel)
+        _, store = self._new_store()
         try:
             instance = self.plugin._instance_pre(self._engine_config).instantiate(store)
         except wasmtime.WasmtimeError as exc:
-            text = str(exc)
-            if "memory" in text and self.limits.memory_bytes is not None:
-                raise MemoryLimitError(
-                    f"cannot instantiate within the memory limit: {text}",
-                    plugin=self.name, memory_limit=self.limits.memory_bytes,
-                ) from None  # fmt: skip
-            raise PluginLoadError(f"instantiation failed: {text}", plugin=self.name) from None
+            raise self._instantiation_error(exc) from None
         self._instance = instance
         memory = self._export("memory")
         assert isinstance(memory, wasmtime.Memory)
@@ -324,7 +252,8 @@ class PluginInstance:
             return fn(*args)
         except GuestCallFailed as exc:
             self._poll_output()
-            raise self._fault(exc.fault, fn.name) from None
+            self.mem.refresh()
+            raise self._fault(fn.name, exc.fault.message, exc.fault.trap_code) from None
         finally:
             watch.deadline = math.inf
             set_current(None)
@@ -340,45 +269,8 @@ class PluginInstance:
         self._stderr.poll()
         self._next_poll = time.monotonic() + OUTPUT_POLL_S
 
-    def _fault(self, fault: GuestFault, func: str) -> DataFlareError:
-        """Turn a trap into the right error class and move the instance to Error."""
-        self.mem.refresh()
-        ctx: dict[str, Any] = {"plugin": self.name, "call": func}
-        err: DataFlareError
-        if self.watch.reason == deadline.TIMED_OUT:
-            err = PluginTimeoutError(
-                f"{func} ran past its {self.limits.timeout_s:g} s timeout", **ctx
-            )
-        elif self.watch.reason == deadline.INTERRUPTED:
-            err = PluginInterrupted(f"{func} was interrupted", **ctx)
-        elif fault.trap_code is wasmtime.TrapCode.OUT_OF_FUEL:
-            err = FuelExhaustedError(f"{func} used up its fuel budget of {self._fuel:,}", **ctx)
-        elif self._near_memory_limit():
-            err = self._memory_error(f"{func} trapped at the memory limit: {fault.message}")
-        else:
-            err = PluginTrapError(f"{func} trapped: {_trap_summary(fault)}", **ctx)
-        if self.lifecycle.state is not PluginState.ERROR:
-            self.lifecycle.to(PluginState.ERROR, err.message)
-        return err
-
-    def _near_memory_limit(self) -> bool:
-        """Whether a failure is best explained by the memory cap.
-
-        wasmtime does not report a refused ``memory.grow`` to the embedder; the guest just sees -1
-        and fails later. So a failure counts as a memory-limit failure when linear memory is within
-        the last quarter (or last 16 MiB) of the cap.
-        """
-        limit = self.limits.memory_bytes
-        if limit is None:
-            return False
-        size = self.mem.size
-        return size > 0.75 * limit or size + 16 * 2**20 > limit
-
-    def _memory_error(self, message: str) -> MemoryLimitError:
-        return MemoryLimitError(
-            message, plugin=self.name, memory_limit=self.limits.memory_bytes,
-            memory_size=self.mem.size,
-        )  # fmt: skip
+    def _memory_size(self) -> int | None:
+        return self.mem.size
 
     def _check_status(self, status: int | None, func: str) -> bool:
         """True for output, False for none; raises for errors."""
@@ -412,20 +304,10 @@ class PluginInstance:
 
     # -- data ---------------------------------------------------------------------------------
 
-    def _begin(self) -> None:
-        state = self.lifecycle.state
-        if state is not PluginState.READY:
-            self.lifecycle.require(PluginState.READY)
-        self.lifecycle.state = PluginState.PROCESSING
-
-    def _end(self) -> None:
-        if self.lifecycle.state is PluginState.PROCESSING:
-            self.lifecycle.state = PluginState.READY
-
     def process(self, batch: pa.RecordBatch) -> ProcessResult:
         """Run one batch through ``dataflare_process``."""
         if self._fn_process is None:
-            raise _not_supported(self, "is a source; it has no dataflare_process")
+            raise self._not_supported("is a source; it has no dataflare_process")
         self._begin()
         start = time.perf_counter()
         try:
@@ -468,7 +350,7 @@ class PluginInstance:
     def read(self, max_rows: int = 65536) -> ProcessResult | None:
         """Source plugins: the next batch, or ``None`` at end of stream."""
         if self._fn_read is None:
-            raise _not_supported(self, "is not a source; it has no dataflare_read")
+            raise self._not_supported("is not a source; it has no dataflare_read")
         self._begin()
         start = time.perf_counter()
         try:
@@ -485,41 +367,8 @@ class PluginInstance:
             )
         return result
 
-    # -- control ------------------------------------------------------------------------------
-
-    def interrupt(self) -> None:
-        """Make the running guest call (if any) trap with :class:`PluginInterrupted`.
-
-        Safe to call from another thread (e.g. Airflow's ``on_kill``).
-        """
-        self.watch.interrupt()
-
-    def pause(self) -> None:
-        self.lifecycle.to(PluginState.PAUSED)
-
-    def resume(self) -> None:
-        self.lifecycle.to(PluginState.READY)
-
-    @property
-    def state(self) -> PluginState:
-        return self.lifecycle.state
-
-    def close(self) -> None:
-        """Stop the instance and release its store."""
-        if self.lifecycle.state in (PluginState.STOPPED,):
-            return
-        if self.lifecycle.state is not PluginState.STOPPING:
-            self.lifecycle.to(PluginState.STOPPING)
-        self._stdout.close()
-        self._stderr.close()
+    def _release(self) -> None:
         self.metrics.memory_usage_bytes = max(self.metrics.memory_usage_bytes, self.mem.high_water)
-        self.lifecycle.to(PluginState.STOPPED)
-
-    def __enter__(self) -> PluginInstance:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- HostContext --------------------------------------------------------------------------
 
@@ -528,28 +377,3 @@ class PluginInstance:
         if ptr + length > self.mem.size:
             return None
         return bytes(self.mem.view[ptr : ptr + length])
-
-    def guest_log(self, level: int, message: str) -> None:
-        self.logger.log(GUEST_LEVELS.get(level, logging.INFO), "[%s] %s", self.name, message)
-
-    def guest_counter(self, name: str, value: int) -> None:
-        self.metrics.counter_add(name, value)
-
-    def guest_histogram(self, name: str, value: float) -> None:
-        self.metrics.histogram_record(name, value)
-
-
-def _trap_summary(fault: GuestFault) -> str:
-    """``"wasm `unreachable` instruction executed (at <wasm function 13>)"`` from a trap message."""
-    lines = [ln.strip() for ln in fault.message.splitlines() if ln.strip()]
-    cause = next(
-        (ln for ln in reversed(lines) if ln.startswith("wasm trap:")), lines[-1] if lines else ""
-    )
-    cause = cause.removeprefix("wasm trap:").strip()
-    frame = next((ln for ln in lines if ln[:1].isdigit()), "")
-    where = frame.split(" - ", 1)[1] if " - " in frame else ""
-    return f"{cause} (at {where})" if where else cause or str(fault.trap_code)
-
-
-def _not_supported(inst: PluginInstance, what: str) -> PluginStateError:
-    return PluginStateError(f"plugin {inst.name} {what}", plugin=inst.name)

@@ -14,7 +14,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,20 +23,14 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import Component, Func
 
 from dataflare_provider.errors import (
-    DataFlareError,
     ForbiddenImportError,
-    FuelExhaustedError,
-    MemoryLimitError,
     MissingExportError,
     PluginConfigError,
     PluginError,
-    PluginInterrupted,
     PluginLoadError,
     PluginStateError,
-    PluginTimeoutError,
-    PluginTrapError,
 )
-from dataflare_provider.runtime import deadline
+from dataflare_provider.runtime.binary import PluginBinary
 from dataflare_provider.runtime.cache import CompiledCache, default_cache
 from dataflare_provider.runtime.component import lowering as low
 from dataflare_provider.runtime.component.call import call_raw
@@ -53,15 +46,10 @@ from dataflare_provider.runtime.component.mapping import (
 from dataflare_provider.runtime.component.wit import EXPORTS, World, import_allowed
 from dataflare_provider.runtime.engine import EngineConfig, get_engine
 from dataflare_provider.runtime.host import (
-    GUEST_LEVELS,
-    LineLogger,
-    OutputCapture,
-    sandbox_wasi,
     set_current,
 )
-from dataflare_provider.runtime.lifecycle import Lifecycle, PluginState
+from dataflare_provider.runtime.instance import SandboxedInstance
 from dataflare_provider.runtime.limits import Limits
-from dataflare_provider.runtime.metrics import PluginMetrics
 from dataflare_provider.runtime.plugin import EMPTY_RESULT, ProcessResult
 
 log = logging.getLogger("dataflare_provider.runtime")
@@ -105,7 +93,7 @@ def find_world(component: Component, engine: wasmtime.Engine, name: str) -> Worl
     return found[0]
 
 
-class ComponentPlugin:
+class ComponentPlugin(PluginBinary):
     """A compiled, import-checked DataFlare component, shared by all its instances.
 
     ``mapping`` (a :class:`RecordMapping` or its options dict) says how rows become records;
@@ -165,28 +153,7 @@ class ComponentPlugin:
         # unless told otherwise (e.g. by the plugin manifest).
         self.stateful = self.world == "processor" if stateful is None else stateful
         self.load_time_s = time.perf_counter() - start
-        log.info(
-            "plugin %s: loaded component %s (%d bytes, sha256:%s) in %.2f ms from %s",
-            self.name, self.world, self.size, self.digest[:12], self.load_time_s * 1e3,
-            {"disk": "AOT cache", "memory": "process cache", "compiled": "fresh compile"}[
-                self.load_source
-            ],
-        )  # fmt: skip
-
-    @classmethod
-    def from_file(cls, path: str | Path, **kwargs: Any) -> ComponentPlugin:
-        """Load a component file (name defaults to the file stem)."""
-        path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise PluginLoadError(f"cannot read plugin file: {exc}", path=str(path)) from None
-        kwargs.setdefault("name", path.stem)
-        return cls(data, **kwargs)
-
-    @staticmethod
-    def _engine_config(limits: Limits) -> EngineConfig:
-        return EngineConfig(fuel=limits.fuel is not None)
+        self._log_loaded(f"component {self.world}")
 
     def _component_for(self, config: EngineConfig) -> Component:
         if config == self._engine_config(self.limits):
@@ -207,9 +174,11 @@ class ComponentPlugin:
         return f"ComponentPlugin({self.name!r}, world={self.world}, sha256={self.digest[:12]})"
 
 
-class ComponentInstance:
+class ComponentInstance(SandboxedInstance):
     """One sandboxed instance of a :class:`ComponentPlugin`. Single-threaded, like
     ``PluginInstance``."""
+
+    plugin: ComponentPlugin
 
     def __init__(
         self,
@@ -218,62 +187,24 @@ class ComponentInstance:
         limits: Limits,
         logger: logging.Logger,
     ) -> None:
-        start = time.perf_counter()
-        self.plugin = plugin
-        self.name = plugin.name
-        self.limits = limits
-        self.logger = logger
         self.mapping = plugin.mapping
-        self.lifecycle = Lifecycle(plugin.name, logger)
-        self.metrics = PluginMetrics(plugin.name, instances=1, load_source=plugin.load_source)
-        self._engine_config = ComponentPlugin._engine_config(limits)
-        self._fuel = limits.fuel
         self._rows_seen = 0
         self._scratch = low.ByteValsScratch()
         self._config = dict(config)
         self._returned_bytes = 0
         self.recycles = 0
-        self._stdout, self._stderr = self._new_captures()
-        self.store: wasmtime.Store | None = None
-        try:
-            self._instantiate()
-        except DataFlareError as exc:
-            self.lifecycle.to(PluginState.ERROR, exc.message)
-            raise
-        self.metrics.load_time_s = plugin.load_time_s + (time.perf_counter() - start)
-        self.lifecycle.to(PluginState.INITIALIZING)
-        init_start = time.perf_counter()
-        try:
-            self._initialize(config)
-        except DataFlareError as exc:
-            if self.lifecycle.state is not PluginState.ERROR:
-                self.lifecycle.to(PluginState.ERROR, exc.message)
-            raise
-        self.metrics.init_time_s = time.perf_counter() - init_start
-        self.lifecycle.to(PluginState.READY)
+        self.store = None
+        super().__init__(plugin, config, limits, logger)
 
     # -- setup --------------------------------------------------------------------------------
 
     def _instantiate(self) -> None:
-        engine = get_engine(self._engine_config)
-        store = self.store = wasmtime.Store(engine)
-        self.watch = deadline.watch_store(store)
-        if self.limits.memory_bytes is not None:
-            store.set_limits(memory_size=self.limits.memory_bytes)
-        store.set_wasi(sandbox_wasi(self._stdout, self._stderr))
-        if self._fuel is not None:
-            store.set_fuel(self._fuel)
+        engine, store = self._new_store()
         component = self.plugin._component_for(self._engine_config)
         try:
             instance = component_linker_for(engine).instantiate(store, component)
         except wasmtime.WasmtimeError as exc:
-            text = str(exc)
-            if "memory" in text and self.limits.memory_bytes is not None:
-                raise MemoryLimitError(
-                    f"cannot instantiate within the memory limit: {text}",
-                    plugin=self.name, memory_limit=self.limits.memory_bytes,
-                ) from None  # fmt: skip
-            raise PluginLoadError(f"instantiation failed: {text}", plugin=self.name) from None
+            raise self._instantiation_error(exc) from None
         iface_name = EXPORTS[self.plugin.world]
         iface = instance.get_export_index(store, iface_name)
         funcs: dict[str, Func] = {}
@@ -313,7 +244,8 @@ class ComponentInstance:
         try:
             return call_raw(self._funcs[fname], store, args, has_result=has_result)
         except wasmtime.WasmtimeError as exc:
-            raise self._fault(exc, fname) from None
+            code = exc.trap_code if isinstance(exc, wasmtime.Trap) else None
+            raise self._fault(fname, str(exc), code) from None
         finally:
             watch.disarm()
             set_current(None)
@@ -331,37 +263,7 @@ class ComponentInstance:
         finally:
             low.delete_val(val)
 
-    def _fault(self, exc: wasmtime.WasmtimeError, func: str) -> DataFlareError:
-        ctx: dict[str, Any] = {"plugin": self.name, "call": func}
-        text = str(exc)
-        err: DataFlareError
-        if self.watch.reason == deadline.TIMED_OUT:
-            err = PluginTimeoutError(
-                f"{func} ran past its {self.limits.timeout_s:g} s timeout", **ctx
-            )
-        elif self.watch.reason == deadline.INTERRUPTED:
-            err = PluginInterrupted(f"{func} was interrupted", **ctx)
-        elif (
-            isinstance(exc, wasmtime.Trap) and exc.trap_code is wasmtime.TrapCode.OUT_OF_FUEL
-        ) or "all fuel consumed" in text:
-            err = FuelExhaustedError(f"{func} used up its fuel budget of {self._fuel:,}", **ctx)
-        else:
-            first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-            err = PluginTrapError(f"{func} trapped: {first}", **ctx)
-        if self.lifecycle.state is not PluginState.ERROR:
-            self.lifecycle.to(PluginState.ERROR, err.message)
-        return err
-
     # -- data ---------------------------------------------------------------------------------
-
-    def _begin(self) -> None:
-        if self.lifecycle.state is not PluginState.READY:
-            self.lifecycle.require(PluginState.READY)
-        self.lifecycle.state = PluginState.PROCESSING
-
-    def _end(self) -> None:
-        if self.lifecycle.state is PluginState.PROCESSING:
-            self.lifecycle.state = PluginState.READY
 
     def _chunks(self, records: RecordColumns) -> Iterator[tuple[int, int]]:
         """Record ranges whose payloads stay under ``max_call_bytes`` (at least one record)."""
@@ -423,21 +325,13 @@ class ComponentInstance:
         )
         return result
 
-    def _new_captures(self) -> tuple[OutputCapture, OutputCapture]:
-        """Guest stdout/stderr captures (one pair per store: each opens its own files)."""
-        prefix = f"[{self.plugin.name}]"
-        return (
-            OutputCapture(LineLogger(self.logger, f"{prefix} stdout:", logging.INFO)),
-            OutputCapture(LineLogger(self.logger, f"{prefix} stderr:", logging.WARNING)),
-        )
-
     def _maybe_recycle(self) -> None:
         """Replace a stateless instance whose guest memory holds too many returned values."""
         limit = self.plugin.recycle_after_bytes
         if limit is None or self._returned_bytes < limit or self.plugin.stateful:
             return
         start = time.perf_counter()
-        self._drop_store()
+        self._release()
         self._stdout.close()
         self._stderr.close()
         self._stdout, self._stderr = self._new_captures()
@@ -541,56 +435,9 @@ class ComponentInstance:
             return EMPTY_RESULT
         return ProcessResult(pa.record_batch([pa.array([raw], pa.binary())], names=["data"]))
 
-    # -- control ------------------------------------------------------------------------------
-
-    def interrupt(self) -> None:
-        """Make the running guest call (if any) trap with :class:`PluginInterrupted`."""
-        self.watch.interrupt()
-
-    def pause(self) -> None:
-        self.lifecycle.to(PluginState.PAUSED)
-
-    def resume(self) -> None:
-        self.lifecycle.to(PluginState.READY)
-
-    @property
-    def state(self) -> PluginState:
-        return self.lifecycle.state
-
-    def _drop_store(self) -> None:
+    def _release(self) -> None:
         self._funcs = {}
         self.store = None
-
-    def close(self) -> None:
-        """Stop the instance and release its store."""
-        if self.lifecycle.state is PluginState.STOPPED:
-            return
-        if self.lifecycle.state is not PluginState.STOPPING:
-            self.lifecycle.to(PluginState.STOPPING)
-        self._drop_store()
-        self._stdout.close()
-        self._stderr.close()
-        self.lifecycle.to(PluginState.STOPPED)
-
-    def __enter__(self) -> ComponentInstance:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- HostContext --------------------------------------------------------------------------
-
-    def guest_bytes(self, ptr: int, length: int) -> bytes | None:
-        return None  # components pass strings by value
-
-    def guest_log(self, level: int, message: str) -> None:
-        self.logger.log(GUEST_LEVELS.get(level, logging.INFO), "[%s] %s", self.name, message)
-
-    def guest_counter(self, name: str, value: int) -> None:
-        self.metrics.counter_add(name, value)
-
-    def guest_histogram(self, name: str, value: float) -> None:
-        self.metrics.histogram_record(name, value)
 
 
 # --- small value helpers -------------------------------------------------------------------------
