@@ -9,8 +9,10 @@ vectors named by the fixtures (``tests/vectors/<plugin>``), printing a diff for 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -152,9 +154,33 @@ def test(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every case")] = False,
 ) -> None:
     """Run the plugin through the real runtime against its fixtures and the shared vectors."""
-    if not verbose:  # each expected error would otherwise log its lifecycle transition
-        for name in ("dataflare_provider", "dataflare_provider.runtime"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+    # each expected error would otherwise log its lifecycle transition
+    with contextlib.ExitStack() as stack:
+        if not verbose:
+            stack.enter_context(_quiet("dataflare_provider"))
+        _run_plugin_tests(directory, wasm, no_build, vectors, shared, verbose)
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence a logger for the duration (restored after: the CLI also runs in-process)."""
+    logger = logging.getLogger(logger_name)
+    old = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+def _run_plugin_tests(
+    directory: Path,
+    wasm: Path | None,
+    no_build: bool,
+    vectors: list[Path] | None,
+    shared: bool,
+    verbose: bool,
+) -> None:
     try:
         if wasm is not None:
             module, fixtures = wasm, directory / "fixtures"
