@@ -77,12 +77,15 @@ class RawFunc:
     Results: the first i32 result (or ``None`` for functions without results).
     """
 
-    __slots__ = ("_args", "_ctx", "_fn", "_func", "_has_result", "_n", "_trap", "_trap_ref", "name")
+    __slots__ = (
+        "_args", "_ctx", "_fn", "_func", "_has_result", "_n", "_store", "_trap", "_trap_ref", "name",
+    )  # fmt: skip
 
     def __init__(self, store: wasmtime.Store, func: wasmtime.Func, name: str) -> None:
         ty = func.type(store)
         self.name = name
-        self._func = func  # keep the wasmtime_func_t alive
+        self._store = store  # the raw context pointer below is only valid while the store lives
+        self._func = func
         self._n = max(len(ty.params), len(ty.results), 1)
         self._has_result = bool(ty.results)
         self._args = (ffi.wasmtime_val_raw_t * self._n)()
