@@ -198,3 +198,4 @@ class CompiledCache:
 
 
 default_cache = CompiledCache()
+_default_root()  # per-process setup (first pathlib use) done at import, not in the first load
