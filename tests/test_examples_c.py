@@ -7,6 +7,7 @@ import json
 import math
 import random
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,20 +23,18 @@ from dataflare_provider.runtime import Plugin, PluginInstance
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-NAMES = ("basic-transformer", "row-filter", "streaming-aggregator")
 
-INT_TYPES = [
-    pa.int8(),
-    pa.int16(),
-    pa.int32(),
-    pa.int64(),
-    pa.uint8(),
-    pa.uint16(),
-    pa.uint32(),
-    pa.uint64(),
-]
-FLOAT_TYPES = [pa.float32(), pa.float64()]
-NUMERIC_TYPES = INT_TYPES + FLOAT_TYPES
+# The pyarrow reference implementations the shared SDK vectors are generated from.
+sys.path.insert(0, str(ROOT / "tests" / "vectors"))
+from generate import (  # noqa: E402
+    NUMERIC_TYPES,
+    OPS,
+    basic_transformer,
+    int_range,
+    wrap64,
+)
+
+NAMES = ("basic-transformer", "row-filter", "streaming-aggregator")
 
 
 @pytest.fixture(scope="session")
@@ -62,13 +61,6 @@ def run(plugins: dict[str, Plugin]) -> Iterator[Any]:
 
 
 # -- data -------------------------------------------------------------------------------------
-
-
-def int_range(t: pa.DataType) -> tuple[int, int]:
-    bits = t.bit_width
-    if pa.types.is_signed_integer(t):
-        return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
-    return 0, 2**bits - 1
 
 
 def numeric_values(t: pa.DataType, n: int, rng: random.Random, null_rate: float = 0.2) -> pa.Array:
@@ -140,45 +132,7 @@ def same_buffers(a: pa.Array, b: pa.Array) -> bool:
     ]
 
 
-def wrap64(v: int) -> int:
-    return (v + 2**63) % 2**64 - 2**63
-
-
 # -- basic-transformer ------------------------------------------------------------------------
-
-
-def ascii_lower(s: str | None) -> str | None:
-    return (
-        None
-        if s is None
-        else s.encode()
-        .translate(bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz"))
-        .decode()
-    )
-
-
-def transformer_reference(batch: pa.RecordBatch, config: dict[str, Any]) -> pa.RecordBatch:
-    lower = set(config.get("lowercase", []))
-    arrays, names = [], []
-    for name, col in zip(batch.schema.names, batch.columns, strict=True):
-        if name in lower:
-            col = pa.array([ascii_lower(x) for x in col.to_pylist()], col.type)
-        arrays.append(col)
-        names.append(name)
-    for d in config.get("derive", []):
-        src = batch.column(d["from"])
-        m, a = d.get("multiply", 1), d.get("add", 0)
-        if pa.types.is_integer(src.type):
-            vals = [None if x is None else wrap64(wrap64(x) * m + a) for x in src.to_pylist()]
-            arrays.append(pa.array(vals, pa.int64()))
-        else:
-            arrays.append(
-                pa.array(
-                    [None if x is None else float(x) * m + a for x in src.to_pylist()], pa.float64()
-                )
-            )
-        names.append(d["name"])
-    return pa.record_batch(arrays, names=names)
 
 
 def test_transformer_empty_config_passes_everything_through_zero_copy(run: Any) -> None:
@@ -198,7 +152,7 @@ def test_transformer_lowercase_utf8_and_large_utf8(run: Any, sliced: bool) -> No
         batch = batch.slice(3, 150)
     config = {"lowercase": ["s", "ls"]}
     out = run("basic-transformer", config).process(batch).output
-    assert out.equals(transformer_reference(batch, config))
+    assert out.equals(basic_transformer(batch, config))
     assert out.schema.field("ls").type == pa.large_string()
     for name in batch.schema.names:
         if name not in ("s", "ls"):
@@ -224,7 +178,7 @@ def test_transformer_derive_every_numeric_type(run: Any, t: pa.DataType) -> None
     inst = run("basic-transformer", config)
     for b in (batch, batch.slice(3, 250), batch.slice(7, 0)):
         out = inst.process(b).output
-        expected = transformer_reference(b, config)
+        expected = basic_transformer(b, config)
         assert out.equals(expected), (t, b.num_rows)
         for d in derive:  # the value slot under a null is 0
             col = out.column(d["name"])
@@ -256,7 +210,7 @@ def test_transformer_empty_batch(run: Any) -> None:
     config = {"lowercase": ["s"], "derive": [{"name": "y", "from": "c_int32", "multiply": 2}]}
     out = run("basic-transformer", config).process(batch).output
     assert out.num_rows == 0
-    assert out.equals(transformer_reference(batch, config))
+    assert out.equals(basic_transformer(batch, config))
 
 
 def test_transformer_several_batches_and_large_batch(run: Any) -> None:
@@ -267,7 +221,7 @@ def test_transformer_several_batches_and_large_batch(run: Any) -> None:
         batch = pa.record_batch(
             {"x": numeric_values(pa.float64(), n, rng), "s": pa.array(words(n, rng), pa.string())}
         )
-        assert inst.process(batch).output.equals(transformer_reference(batch, config))
+        assert inst.process(batch).output.equals(basic_transformer(batch, config))
 
 
 @pytest.mark.parametrize(
@@ -321,15 +275,6 @@ def test_transformer_missing_or_wrong_column(run: Any, config: dict[str, Any], n
 
 
 # -- row-filter -------------------------------------------------------------------------------
-
-OPS = {
-    ">": lambda x, v: x > v,
-    ">=": lambda x, v: x >= v,
-    "<": lambda x, v: x < v,
-    "<=": lambda x, v: x <= v,
-    "==": lambda x, v: x == v,
-    "!=": lambda x, v: x != v,
-}
 
 
 def filter_reference(
