@@ -7,15 +7,18 @@ timeouts and interruption (see :mod:`dataflare_provider.runtime.deadline`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import platform
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 import wasmtime
 
@@ -76,6 +79,30 @@ def _fingerprint(config: EngineConfig) -> str:
 
 _lock = threading.Lock()
 _engines: dict[EngineConfig, wasmtime.Engine] = {}
+
+T = TypeVar("T")
+
+
+def per_engine(build: Callable[[wasmtime.Engine], T]) -> Callable[[wasmtime.Engine], T]:
+    """Make ``build(engine)`` run once per engine (thread-safe): later calls share its result.
+
+    Engines live as long as the process (see :func:`get_engine`), so keying by ``id`` is safe.
+    """
+    made: dict[int, T] = {}
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def get(engine: wasmtime.Engine) -> T:
+        key = id(engine)
+        found = made.get(key)
+        if found is None:
+            with lock:
+                found = made.get(key)
+                if found is None:
+                    found = made[key] = build(engine)
+        return found
+
+    return get
 
 
 def get_engine(config: EngineConfig | None = None) -> wasmtime.Engine:

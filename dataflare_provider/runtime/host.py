@@ -16,6 +16,7 @@ from typing import Protocol
 
 import wasmtime
 
+from dataflare_provider.runtime.engine import per_engine
 from dataflare_provider.runtime.sandbox import HOST_MODULE
 
 GUEST_LEVELS = {
@@ -77,30 +78,20 @@ _I32 = wasmtime.ValType.i32()
 _I64 = wasmtime.ValType.i64()
 _F64 = wasmtime.ValType.f64()
 
-_linkers: dict[int, wasmtime.Linker] = {}
-_lock = threading.Lock()
 
-
+@per_engine
 def linker_for(engine: wasmtime.Engine) -> wasmtime.Linker:
     """The shared linker of ``engine``: WASI preview 1 plus the ``dataflare`` host functions."""
-    key = id(engine)
-    linker = _linkers.get(key)
-    if linker is None:
-        with _lock:
-            linker = _linkers.get(key)
-            if linker is None:
-                linker = wasmtime.Linker(engine)
-                linker.define_wasi()
-                linker.define_func(HOST_MODULE, "log", wasmtime.FuncType([_I32] * 3, []), _log)
-                linker.define_func(
-                    HOST_MODULE, "counter_add", wasmtime.FuncType([_I32, _I32, _I64], []),
-                    _counter_add,
-                )  # fmt: skip
-                linker.define_func(
-                    HOST_MODULE, "histogram_record", wasmtime.FuncType([_I32, _I32, _F64], []),
-                    _histogram_record,
-                )  # fmt: skip
-                _linkers[key] = linker
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    linker.define_func(HOST_MODULE, "log", wasmtime.FuncType([_I32] * 3, []), _log)
+    linker.define_func(
+        HOST_MODULE, "counter_add", wasmtime.FuncType([_I32, _I32, _I64], []), _counter_add
+    )
+    linker.define_func(
+        HOST_MODULE, "histogram_record", wasmtime.FuncType([_I32, _I32, _F64], []),
+        _histogram_record,
+    )  # fmt: skip
     return linker
 
 

@@ -7,13 +7,13 @@ once per engine and find the calling instance through the thread-local set aroun
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import wasmtime
 from wasmtime.component import Linker
 
 from dataflare_provider.runtime.component.wit import LOGGING, METRICS, TYPES
+from dataflare_provider.runtime.engine import per_engine
 from dataflare_provider.runtime.host import MAX_MESSAGE, _ctx
 
 # logging.level enum case -> the core ABI's level numbers (GUEST_LEVELS)
@@ -38,27 +38,17 @@ def _record_histogram(_store: Any, name: str, value: float) -> None:
         ctx.guest_histogram(name, value)
 
 
-_linkers: dict[int, Linker] = {}
-_lock = threading.Lock()
-
-
+@per_engine
 def component_linker_for(engine: wasmtime.Engine) -> Linker:
     """The shared component linker of ``engine``."""
-    key = id(engine)
-    linker = _linkers.get(key)
-    if linker is None:
-        with _lock:
-            linker = _linkers.get(key)
-            if linker is None:
-                linker = Linker(engine)
-                linker.add_wasip2()
-                with linker.root() as root:
-                    with root.add_instance(LOGGING) as inst:
-                        inst.add_func("log", _log)
-                    with root.add_instance(METRICS) as inst:
-                        inst.add_func("increment-counter", _increment_counter)
-                        inst.add_func("record-histogram", _record_histogram)
-                    with root.add_instance(TYPES):
-                        pass  # types only
-                _linkers[key] = linker
+    linker = Linker(engine)
+    linker.add_wasip2()
+    with linker.root() as root:
+        with root.add_instance(LOGGING) as inst:
+            inst.add_func("log", _log)
+        with root.add_instance(METRICS) as inst:
+            inst.add_func("increment-counter", _increment_counter)
+            inst.add_func("record-histogram", _record_histogram)
+        with root.add_instance(TYPES):
+            pass  # types only
     return linker
