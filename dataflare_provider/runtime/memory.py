@@ -92,8 +92,3 @@ class GuestMemory:
         """memmove ``length`` bytes from host address ``src_address`` into guest ``addr``."""
         if length:
             ctypes.memmove(self.base + addr, src_address, length)
-
-    def copy_out(self, dst_address: int, addr: int, length: int) -> None:
-        """memmove ``length`` bytes from guest ``addr`` (already bounds-checked) to the host."""
-        if length:
-            ctypes.memmove(dst_address, self.base + addr, length)

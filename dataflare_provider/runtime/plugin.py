@@ -55,7 +55,6 @@ from dataflare_provider.runtime.sandbox import (
 log = logging.getLogger("dataflare_provider.runtime")
 
 ERROR_COLUMN = "_dataflare_error"
-UNLIMITED_FUEL = 2**63 - 1
 OUTPUT_POLL_S = 0.05
 
 STATUS_OK = 0
@@ -118,8 +117,9 @@ class Plugin(PluginBinary):
         self._wasm = wasm
         self._cache = cache or default_cache
         self._pres: dict[EngineConfig, wasmtime.InstancePre] = {}
+        config = self._engine_config(self.limits)
         try:
-            compiled = self._cache.module(wasm, self._engine_config(self.limits), digest=digest)
+            compiled = self._cache.module(wasm, config, digest=digest)
         except wasmtime.WasmtimeError as exc:
             raise PluginLoadError(
                 f"not a valid WebAssembly module: {exc}", plugin=self.name
@@ -127,7 +127,6 @@ class Plugin(PluginBinary):
         self.digest = compiled.digest
         self.load_source = compiled.source
         module = compiled.module
-        config = self._engine_config(self.limits)
         verdict = self._cache.verdict(compiled, config, POLICY_FINGERPRINT)
         if verdict is None:
             check_imports(module, self.name)
