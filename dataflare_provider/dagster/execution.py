@@ -287,13 +287,7 @@ def _in_memory(
     if input_uri is not None:
         report.input = input_uri
     log.info("%s", report.format_table())
-    error = None
-    if plan.max_error_rate is not None and report.error_rate > plan.max_error_rate:
-        error = ErrorRateExceeded(
-            f"{report.rows_error:,} of {report.rows_in:,} rows failed ({report.error_rate:.2%} > "
-            f"max_error_rate {plan.max_error_rate:.2%}); the output was not committed",
-            rows_error=report.rows_error, rows_in=report.rows_in,
-        )  # fmt: skip
+    error = report.error_rate_exceeded(plan.max_error_rate, "; the output was not committed")
     if dead_uri is not None:
         dead_uri = _write_table(result.dead_letter, dead_uri, opts.get("dead_letter_format"),
                                 opts.get("storage_options"))  # fmt: skip

@@ -10,7 +10,7 @@ from typing import TypeAlias
 
 import pyarrow as pa
 
-from dataflare_provider.errors import ConfigError, ErrorRateExceeded
+from dataflare_provider.errors import ConfigError
 from dataflare_provider.io.readers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, rechunk
 from dataflare_provider.pipeline.chain import DEAD_LETTER_SCHEMA, Chain, ChainResult, merged_metrics
 from dataflare_provider.pipeline.report import RunReport
@@ -101,12 +101,8 @@ def transform_table(
     report.duration_s = time.perf_counter() - started
     output = pa.Table.from_batches(outputs) if outputs else pa.table({})
     result = TableResult(output, pa.Table.from_batches(dead, schema=DEAD_LETTER_SCHEMA), report)
-    if max_error_rate is not None and report.error_rate > max_error_rate:
-        exc = ErrorRateExceeded(
-            f"{report.rows_error:,} of {report.rows_in:,} rows failed "
-            f"({report.error_rate:.2%} > max_error_rate {max_error_rate:.2%})",
-            rows_error=report.rows_error, rows_in=report.rows_in,
-        )  # fmt: skip
-        exc.result = result  # the rejected rows are kept: callers write the dead letter
-        raise exc
+    too_many = report.error_rate_exceeded(max_error_rate)
+    if too_many is not None:
+        too_many.result = result  # the rejected rows are kept: callers write the dead letter
+        raise too_many
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dataflare_provider.errors import ErrorRateExceeded
 from dataflare_provider.runtime.metrics import PluginMetrics
 
 
@@ -32,6 +33,18 @@ class RunReport:
     @property
     def throughput_rows_s(self) -> float:
         return self.rows_in / self.duration_s if self.duration_s > 0 else 0.0
+
+    def error_rate_exceeded(
+        self, max_error_rate: float | None, detail: str = ""
+    ) -> ErrorRateExceeded | None:
+        """The error to raise when more rows were rejected than ``max_error_rate`` allows."""
+        if max_error_rate is None or self.error_rate <= max_error_rate:
+            return None
+        return ErrorRateExceeded(
+            f"{self.rows_error:,} of {self.rows_in:,} rows failed "
+            f"({self.error_rate:.2%} > max_error_rate {max_error_rate:.2%}){detail}",
+            rows_error=self.rows_error, rows_in=self.rows_in,
+        )  # fmt: skip
 
     def summary(self) -> dict[str, Any]:
         """A small JSON-able dict (the XCom return value)."""

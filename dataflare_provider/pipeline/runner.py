@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from dataflare_provider.errors import ConfigError, ErrorRateExceeded, PluginInterrupted
+from dataflare_provider.errors import ConfigError, PluginInterrupted
 from dataflare_provider.io.formats import Format, detect_format, parse_format
 from dataflare_provider.io.location import Location, resolve_location
 from dataflare_provider.io.readers import (
@@ -178,20 +178,15 @@ class TransformRun:
             for chain in self._chains:
                 chain.close()
         report.duration_s = time.perf_counter() - started
-        if self.max_error_rate is not None and report.error_rate > self.max_error_rate:
+        where = (
+            f", the rejected rows are in {self.dead_letter.location}" if self.dead_letter else ""
+        )
+        too_many = report.error_rate_exceeded(
+            self.max_error_rate, f"; the output was not committed{where}"
+        )
+        if too_many is not None:
             staging.finalize_dead_letter_only(self.dead_letter)
-            raise ErrorRateExceeded(
-                f"{report.rows_error:,} of {report.rows_in:,} rows failed "
-                f"({report.error_rate:.2%} > max_error_rate {self.max_error_rate:.2%}); "
-                "the output was not committed"
-                + (
-                    f", the rejected rows are in {self.dead_letter.location}"
-                    if self.dead_letter
-                    else ""
-                ),
-                rows_error=report.rows_error,
-                rows_in=report.rows_in,
-            )
+            raise too_many
         rows_out, _ = staging.finalize(self.dead_letter)
         report.rows_out = rows_out
         self.log.info("%s", report.format_table())
